@@ -1,0 +1,244 @@
+"""Extract a lesson's code blocks and write them as one runnable Python module.
+
+Markdown lessons are parsed with markdown-it-py (the fenced ``python`` blocks), notebook
+lessons with jupytext (the ``# %%`` code cells). Each block keeps the file and line it came
+from, so every later stage can point a contributor at the line they edit. Block options
+are ``#| key: value`` lines at the top of a block (see docs/lesson-format.md).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+from jupytext.formats import get_format_implementation
+from jupytext.header import header_to_metadata_and_cell
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .lessons import Lesson, LessonSource
+from .problems import LessonError, Problem, raise_if_any
+
+DEFAULT_BLOCK_TIMEOUT = 60.0
+OPTION_PREFIX = "#|"
+PYTHON_FENCE_LANGUAGES = {"python", "py", "python3"}
+NOTEBOOK_FORMAT = {"extension": ".py", "format_name": "percent"}
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """What a block's ``#|`` lines ask for."""
+
+    raises: str | None = None
+    run: bool = True
+    gpu: bool = False
+    solution: bool = False
+    timeout: float = DEFAULT_BLOCK_TIMEOUT
+    alt: str | None = None
+
+
+# option name -> (type, converter); alt is per-language and so left out of parity checks
+OPTION_TYPES = {"raises": str, "run": bool, "gpu": bool, "solution": bool, "timeout": float, "alt": str}
+
+
+@dataclass(frozen=True)
+class LessonBlock:
+    """One code block of a lesson, with where it came from."""
+
+    index: int
+    path: str  # repository-relative lesson file
+    line: int  # 1-based file line of the block's first line (its first `#|` line, if any)
+    code_line: int  # 1-based file line of the first line of `code`
+    code: str  # the code without its option lines
+    options: BlockOptions = field(default_factory=BlockOptions)
+    option_lines: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """The block as written in the lesson, options included."""
+        return "\n".join((*self.option_lines, self.code))
+
+
+# ---------------------------------------------------------------------------- blocks
+
+
+def extract_blocks(source: LessonSource) -> list[LessonBlock]:
+    """The code blocks of one lesson file, in order; LessonError listing every malformed one."""
+    if source.format == "markdown":
+        raw, problems = _markdown_blocks(source)
+    else:
+        raw, problems = _notebook_blocks(source)
+    blocks = []
+    for index, (line, text) in enumerate(raw):
+        block, found = _block_with_options(index, source.rel, line, text)
+        problems += found
+        blocks.append(block)
+    raise_if_any(problems)
+    return blocks
+
+
+def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str]], list[Problem]]:
+    text = source.read_text()
+    lines = text.splitlines()
+    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
+    blocks, problems, fence_lines = [], [], set()
+    for token in tokens:
+        if token.type != "fence" or not token.map:
+            continue
+        start, end = token.map
+        fence_lines.update(range(start, end))
+        language = token.info.split()[0] if token.info.strip() else ""
+        if language not in PYTHON_FENCE_LANGUAGES:
+            continue
+        if not _fence_is_closed(lines, start, end, token.markup):
+            problems.append(Problem(source.rel, start + 1, "this ```python fence is never closed",
+                                    f"add a closing {token.markup} line after the block's code"))
+            continue
+        if lines[start][:1].isspace():
+            problems.append(Problem(source.rel, start + 1, "a ```python block is indented (inside a list or box)",
+                                    "start the fence at column 0; put box text before the block"))
+            continue
+        blocks.append((start + 2, token.content.rstrip("\n")))
+    problems += _hidden_fences(source.rel, lines, fence_lines)
+    return blocks, problems
+
+
+def _fence_is_closed(lines: list[str], start: int, end: int, markup: str) -> bool:
+    last = lines[end - 1].strip() if end - 1 > start and end - 1 < len(lines) else ""
+    return last.startswith(markup) and set(last) <= set(markup[0])
+
+
+def _hidden_fences(rel: str, lines: list[str], fence_lines: set[int]) -> list[Problem]:
+    """Python fences the parser did not see as code: indented inside an admonition or paragraph."""
+    return [
+        Problem(rel, number + 1, "this ```python fence sits inside an indented block, so it is not run or tested",
+                "unindent the block to column 0 and put the admonition text before it")
+        for number, line in enumerate(lines)
+        if number not in fence_lines and re.match(r"^\s+(```|~~~)\s*(python|py|python3)\b", line)
+    ]
+
+
+def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str]], list[Problem]]:
+    """Code cells with their file lines, read with jupytext's own percent-format reader."""
+    text = source.read_text()
+    try:
+        jupytext.reads(text, fmt="py:percent")
+    except Exception as error:  # jupytext raises several types; all mean "not valid jupytext"
+        raise LessonError([Problem(source.rel, None, f"not a valid jupytext py:percent notebook ({error})",
+                                   "check the `# ---` header and the `# %%` cell markers")]) from None
+    implementation = get_format_implementation(".py", "percent")
+    lines = text.splitlines()
+    _, _, _, offset = header_to_metadata_and_cell(
+        lines, implementation.header_prefix, implementation.header_suffix, implementation.extension, True)
+    if not any(line.startswith("# %%") for line in lines[offset:]):
+        raise LessonError([Problem(source.rel, offset + 1, "no `# %%` cell markers found",
+                                   "split the notebook into cells with `# %%` and `# %% [markdown]` lines")])
+    blocks = []
+    while offset < len(lines):
+        reader = implementation.cell_reader_class(NOTEBOOK_FORMAT, "python")
+        cell, consumed = reader.read(lines[offset:])
+        if cell.cell_type == "code" and cell.source.strip():
+            blocks.append((_first_source_line(lines, offset, consumed, cell.source), cell.source))
+        offset += max(consumed, 1)
+    return blocks, []
+
+
+def _first_source_line(lines: list[str], offset: int, consumed: int, source: str) -> int:
+    first = source.splitlines()[0]
+    for number in range(offset, offset + consumed):
+        if lines[number] == first and not lines[number].startswith("# %%"):
+            return number + 1
+    return offset + 1
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _block_with_options(index: int, rel: str, line: int, text: str) -> tuple[LessonBlock, list[Problem]]:
+    body = text.splitlines()
+    option_lines = []
+    while body and body[0].startswith(OPTION_PREFIX):
+        option_lines.append(body.pop(0))
+    options, problems = parse_options(option_lines, rel, line)
+    block = LessonBlock(index=index, path=rel, line=line, code_line=line + len(option_lines),
+                        code="\n".join(body), options=options, option_lines=tuple(option_lines))
+    return block, problems
+
+
+def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[BlockOptions, list[Problem]]:
+    values, problems = {}, []
+    for number, option in enumerate(option_lines, start=first_line):
+        key, sep, raw = option[len(OPTION_PREFIX):].partition(":")
+        key, raw = key.strip(), raw.strip()
+        if key not in OPTION_TYPES:
+            problems.append(Problem(rel, number, f"unknown block option `{key}`",
+                                    f"use one of {', '.join(OPTION_TYPES)} (docs/lesson-format.md)"))
+            continue
+        value = _convert(OPTION_TYPES[key], raw) if sep else None
+        if value is None:
+            problems.append(Problem(rel, number, f"block option `{key}` has no valid {OPTION_TYPES[key].__name__} value ({raw!r})",
+                                    f"write it as `#| {key}: {_example(key)}`"))
+            continue
+        values[key] = value
+    if values.get("raises") and not re.fullmatch(r"[A-Za-z_][\w.]*", values["raises"]):
+        problems.append(Problem(rel, first_line, f"`raises: {values['raises']}` is not an exception name",
+                                "write the exception class name, e.g. `#| raises: RuntimeError`"))
+    return BlockOptions(**values), problems
+
+
+def _convert(kind: type, raw: str):
+    if kind is bool:
+        return {"true": True, "false": False}.get(raw.lower())
+    if kind is float:
+        try:
+            return float(raw) if float(raw) > 0 else None
+        except ValueError:
+            return None
+    return raw or None
+
+
+def _example(key: str) -> str:
+    return {"raises": "RuntimeError", "timeout": "120", "alt": "a loss curve"}.get(key, "true")
+
+
+# ---------------------------------------------------------------------------- module
+
+
+def module_text(lesson: Lesson, blocks: list[LessonBlock]) -> str:
+    """The lesson as one script that plain ``python`` runs: GPU blocks are guarded,
+    must-raise blocks catch their exception, not-run blocks are commented out."""
+    parts = [
+        f"# Hands-on PyTorch / PyTorch 实战课 — lesson {lesson.slug}",
+        f"# Extracted from {lesson.zh.rel}; edit the lesson, not this file.",
+        "# Run it with: python " + f"{lesson.slug}.py",
+    ]
+    for block in blocks:
+        parts.append(f"\n# %% {block.path}:{block.line}")
+        parts.append(_module_cell(block))
+    return "\n".join(parts) + "\n"
+
+
+def _module_cell(block: LessonBlock) -> str:
+    options, code = block.options, block.code
+    if not options.run:
+        return "# (shown in the lesson, not run)\n" + textwrap.indent(code, "# ", lambda _: True)
+    if options.raises:
+        code = (f"try:\n{textwrap.indent(code, '    ')}\n"
+                f"except {options.raises} as error:  # a common mistake, shown on purpose\n"
+                f"    print(f\"{options.raises}: {{error}}\")\n"
+                "else:\n"
+                f"    raise AssertionError(\"this block should have raised {options.raises}\")")
+    if options.gpu:
+        code = f"import torch\n\nif torch.cuda.is_available():  # this block needs a GPU\n{textwrap.indent(code, '    ')}"
+    return code
+
+
+def write_module(lesson: Lesson, modules_dir: Path) -> Path:
+    """Write ``<modules_dir>/<slug>.py`` from the lesson's zh file and return its path."""
+    modules_dir.mkdir(parents=True, exist_ok=True)
+    path = modules_dir / f"{lesson.slug}.py"
+    path.write_text(module_text(lesson, extract_blocks(lesson.zh)), encoding="utf-8")
+    return path

@@ -1,0 +1,72 @@
+"""The pytest items of a lesson: its checks (front matter, blocks, parity) and its run.
+
+A failure is reported as the lesson file and line, the block, and the exception, with
+none of the pipeline's own frames: the contributor sees only what they wrote.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .extract import extract_blocks
+from .lessons import check_front_matter, find_lesson
+from .parity import check_parity
+from .problems import LessonError
+from .run import default_store, run_lesson
+
+
+class LessonProblem(Exception):
+    """A lesson failed; the message is the whole report a contributor reads."""
+
+
+class LessonFile(pytest.File):
+    def collect(self):
+        yield LessonCheckItem.from_parent(self, name="check")
+        yield LessonRunItem.from_parent(self, name="run")
+
+    def lesson(self):
+        folder = self.path.parent
+        return find_lesson(folder.parent, folder.name)
+
+
+class _LessonItem(pytest.Item):
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, (LessonProblem, LessonError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.parent.name}::{self.name}"
+
+
+class LessonCheckItem(_LessonItem):
+    """Front matter, block syntax and zh/en parity: everything decided without running."""
+
+    def runtest(self):
+        lesson = self.parent.lesson()
+        problems = check_front_matter([lesson])
+        for source in lesson.sources.values():
+            try:
+                extract_blocks(source)
+            except LessonError as error:
+                problems += error.problems
+        if not problems:
+            problems = check_parity(lesson)
+        if problems:
+            raise LessonError(problems)
+
+
+class LessonRunItem(_LessonItem):
+    """Runs the lesson's blocks in a child process, or reuses its fresh record."""
+
+    def runtest(self):
+        config = self.config
+        lesson = self.parent.lesson()
+        device = config.getoption("device")
+        outcome = run_lesson(lesson, default_store(lesson.folder.parent, device), device,
+                             lesson_timeout=config.getoption("lesson_timeout"),
+                             force=config.getoption("rerun_lessons"))
+        self.user_properties.append(("lesson-cached", outcome.cached))
+        self.user_properties.append(("lesson-seconds", outcome.seconds))
+        if outcome.failure:
+            raise LessonProblem(outcome.failure)

@@ -1,0 +1,75 @@
+"""pytest hooks: collect each lesson folder as tests, and the ``--device`` option.
+
+Only hooks live here; the test items are in ``pytest_items.py`` and the running in
+``run.py`` / ``runner.py``, which know nothing of pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .lessons import FOLDER_PATTERN, SOURCE_NAMES
+from .run import DEFAULT_LESSON_TIMEOUT
+
+ZH_SOURCE_NAMES = {names["zh"] for names in SOURCE_NAMES.values()}
+EN_SOURCE_NAMES = {names["en"] for names in SOURCE_NAMES.values()}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lessons", "running the course's lessons")
+    group.addoption("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="run lesson blocks on this device; `cuda` fails at once without CUDA (default: cpu)")
+    group.addoption("--rerun-lessons", action="store_true", default=False,
+                    help="run every lesson even if its record is fresh")
+    group.addoption("--lesson-timeout", type=float, default=DEFAULT_LESSON_TIMEOUT,
+                    help=f"seconds one lesson may run in all (default: {DEFAULT_LESSON_TIMEOUT:g})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("device") == "cuda":
+        from .runner import check_device
+
+        problem = check_device("cuda")
+        if problem:
+            raise pytest.UsageError(problem)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if is_lesson_source(file_path):
+        from .pytest_items import LessonFile
+
+        return LessonFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config):
+    # The en file and a notebook lesson's .py are lesson text, not test modules.
+    if collection_path.name in EN_SOURCE_NAMES and _in_lesson_folder(collection_path):
+        return True
+    return None
+
+
+def is_lesson_source(path: Path) -> bool:
+    """The zh file of a lesson folder stands for the whole lesson."""
+    return path.name in ZH_SOURCE_NAMES and _in_lesson_folder(path)
+
+
+def _in_lesson_folder(path: Path) -> bool:
+    return path.parent.parent.name == "lessons" and bool(FOLDER_PATTERN.match(path.parent.name))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    ran = terminalreporter.stats.get("lesson-ran", [])
+    cached = terminalreporter.stats.get("lesson-cached", [])
+    if ran or cached:
+        terminalreporter.write_line(f"lessons: {len(ran)} run, {len(cached)} unchanged (record reused)")
+
+
+def pytest_report_teststatus(report, config):
+    for name, value in getattr(report, "user_properties", []):
+        if name == "lesson-cached" and report.when == "call" and report.passed:
+            return ("lesson-cached" if value else "lesson-ran"), ("c" if value else "."), \
+                ("PASSED (unchanged)" if value else "PASSED")
+    return None

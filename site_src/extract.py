@@ -55,6 +55,7 @@ class LessonBlock:
     code: str  # the code without its option lines
     options: BlockOptions = field(default_factory=BlockOptions)
     option_lines: tuple[str, ...] = ()
+    end_line: int = 0  # Markdown: 1-based line of the closing fence; notebooks: 0
 
     @property
     def source(self) -> str:
@@ -72,15 +73,15 @@ def extract_blocks(source: LessonSource) -> list[LessonBlock]:
     else:
         raw, problems = _notebook_blocks(source)
     blocks = []
-    for index, (line, text) in enumerate(raw):
-        block, found = _block_with_options(index, source.rel, line, text)
+    for index, (line, text, end_line) in enumerate(raw):
+        block, found = _block_with_options(index, source.rel, line, text, end_line)
         problems += found
         blocks.append(block)
     raise_if_any(problems)
     return blocks
 
 
-def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str]], list[Problem]]:
+def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], list[Problem]]:
     text = source.read_text()
     lines = text.splitlines()
     tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
@@ -101,7 +102,7 @@ def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str]], list[
             problems.append(Problem(source.rel, start + 1, "a ```python block is indented (inside a list or box)",
                                     "start the fence at column 0; put box text before the block"))
             continue
-        blocks.append((start + 2, token.content.rstrip("\n")))
+        blocks.append((start + 2, token.content.rstrip("\n"), end))
     problems += _hidden_fences(source.rel, lines, fence_lines)
     return blocks, problems
 
@@ -121,7 +122,7 @@ def _hidden_fences(rel: str, lines: list[str], fence_lines: set[int]) -> list[Pr
     ]
 
 
-def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str]], list[Problem]]:
+def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], list[Problem]]:
     """Code cells with their file lines, read with jupytext's own percent-format reader."""
     text = source.read_text()
     try:
@@ -141,7 +142,7 @@ def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str]], list[
         reader = implementation.cell_reader_class(NOTEBOOK_FORMAT, "python")
         cell, consumed = reader.read(lines[offset:])
         if cell.cell_type == "code" and cell.source.strip():
-            blocks.append((_first_source_line(lines, offset, consumed, cell.source), cell.source))
+            blocks.append((_first_source_line(lines, offset, consumed, cell.source), cell.source, 0))
         offset += max(consumed, 1)
     return blocks, []
 
@@ -157,14 +158,14 @@ def _first_source_line(lines: list[str], offset: int, consumed: int, source: str
 # --------------------------------------------------------------------------- options
 
 
-def _block_with_options(index: int, rel: str, line: int, text: str) -> tuple[LessonBlock, list[Problem]]:
+def _block_with_options(index: int, rel: str, line: int, text: str, end_line: int) -> tuple[LessonBlock, list[Problem]]:
     body = text.splitlines()
     option_lines = []
     while body and body[0].startswith(OPTION_PREFIX):
         option_lines.append(body.pop(0))
     options, problems = parse_options(option_lines, rel, line)
     block = LessonBlock(index=index, path=rel, line=line, code_line=line + len(option_lines),
-                        code="\n".join(body), options=options, option_lines=tuple(option_lines))
+                        code="\n".join(body), options=options, option_lines=tuple(option_lines), end_line=end_line)
     return block, problems
 
 

@@ -98,8 +98,10 @@ def discover_lessons(lessons_dir: Path) -> list[Lesson]:
 def find_lesson(lessons_dir: Path, name: str) -> Lesson:
     """The lesson whose folder is ``name`` (``04-linear-regression``, a path, or ``04``)."""
     wanted = Path(name).name
-    for lesson in discover_lessons(lessons_dir):
-        if wanted in (lesson.slug, lesson.slug[:2]):
+    for folder in sorted(lessons_dir.iterdir()):
+        if folder.is_dir() and wanted in (folder.name, folder.name[:2]):
+            lesson, problems = _lesson_in(folder, repo_root_of(lessons_dir))
+            raise_if_any(problems)
             return lesson
     raise LessonError([Problem(name, None, "no such lesson", f"pick a folder of {lessons_dir}/")])
 

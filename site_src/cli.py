@@ -1,0 +1,113 @@
+"""The command line: ``python -m site_src extract|run|check|build|serve``.
+
+A thin layer over the stages; the Makefile and CI call only these commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import sys
+from pathlib import Path
+
+from .extract import write_module
+from .lessons import check_front_matter, discover_lessons, find_lesson
+from .parity import check_parity
+from .problems import LessonError
+from .run import default_store, run_lesson
+
+REPO = Path(__file__).resolve().parent.parent
+LESSONS_DIR = REPO / "lessons"
+MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.en.yml")  # zh first: it cleans the site folder that holds en/
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m site_src", description="Hands-on PyTorch pipeline")
+    commands = parser.add_subparsers(dest="command", required=True)
+    extract = commands.add_parser("extract", help="write each lesson as a runnable module into build/modules/")
+    extract.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
+    run = commands.add_parser("run", help="run one lesson now and print each block's output")
+    run.add_argument("lesson", help="a lesson folder, e.g. lessons/04-linear-regression")
+    run.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    run.add_argument("--cached", action="store_true", help="reuse a fresh record instead of running")
+    commands.add_parser("check", help="front matter, block syntax and zh/en parity of every lesson")
+    commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
+    serve = commands.add_parser("serve", help="build, then serve site/ at http://127.0.0.1:PORT")
+    serve.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except LessonError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def cmd_extract(args) -> int:
+    lessons = [find_lesson(LESSONS_DIR, name) for name in args.lessons] or discover_lessons(LESSONS_DIR)
+    for lesson in lessons:
+        print(write_module(lesson, REPO / "build" / "modules").relative_to(REPO))
+    return 0
+
+
+def cmd_run(args) -> int:
+    lesson = find_lesson(LESSONS_DIR, args.lesson)
+    outcome = run_lesson(lesson, default_store(LESSONS_DIR, args.device), args.device, force=not args.cached)
+    if outcome.record:
+        for block in outcome.record["blocks"]:
+            print(f"── {lesson.zh.rel}:{block['line']} [{block['status']}] {block['seconds']:.2f} s")
+            for name in ("stdout", "stderr", "error"):
+                if block[name]:
+                    print(block[name].rstrip("\n"))
+            for figure in block["figures"]:
+                print(f"[figure {figure}]")
+    if outcome.failure:
+        print(outcome.failure, file=sys.stderr)
+        return 1
+    state = "unchanged, record reused" if outcome.cached else f"ran in {outcome.seconds:.1f} s"
+    print(f"{lesson.slug}: ok ({state})")
+    return 0
+
+
+def cmd_check(args) -> int:
+    lessons = discover_lessons(LESSONS_DIR)
+    problems = check_front_matter(lessons)
+    for lesson in lessons:
+        problems += check_parity(lesson)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"checked {len(lessons)} lessons: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def cmd_build(args) -> int:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    for name in MKDOCS_CONFIGS:
+        try:
+            build(load_config(str(REPO / name)))
+        except MkDocsException as error:
+            print(f"{name}: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_serve(args) -> int:
+    status = cmd_build(args)
+    if status:
+        return status
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(REPO / "site"))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(f"Serving the course at http://127.0.0.1:{args.port}/ (zh) and /en/ (en); Ctrl+C stops.")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+COMMANDS = {"extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build, "serve": cmd_serve}

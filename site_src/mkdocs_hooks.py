@@ -1,0 +1,166 @@
+"""MkDocs hooks: one build per language, lesson pages with their recorded outputs.
+
+Loaded by ``hooks:`` in mkdocs.yml. The zh build (mkdocs.yml) writes the site root, the
+en build (mkdocs.en.yml, which inherits it) writes ``/en/``. In each build the pages of
+the other language are dropped and ``X.en.md`` is served at ``X.md``'s address, so the
+same page has the same path in both languages and the language switch keeps the reader
+on it. The build fails, naming each lesson, if a lesson's record is missing or stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+from site_src.extract import extract_blocks
+from site_src.lessons import Lesson, discover_lessons, read_front_matter
+from site_src.problems import LessonError, Problem
+from site_src.records import RecordStore, lesson_key
+from site_src.render import (
+    FIGURES_FOLDER,
+    RecordedLesson,
+    page_name,
+    point_lesson_links,
+    render_markdown_lesson,
+    render_notebook,
+)
+
+LESSONS_NAV_MARK = "lessons/"
+LESSON_LIST_MARK = "<!-- lesson-list -->"
+
+# ------------------------------------------------------------------------------ hooks
+
+
+def on_config(config):
+    lessons = _lessons(config)
+    lesson_pages = [f"lessons/{lesson.slug}/{page_name(lesson)}" for lesson in lessons]
+    config.nav = _expand_lessons_in_nav(config.nav, lesson_pages)
+    return config
+
+
+@event_priority(100)  # before mkdocs-jupyter wraps the notebook files
+def on_files(files: Files, config) -> Files:
+    lang = _language(config)
+    kept = Files([])
+    for file in files:
+        view = _language_view(file, lang, files, config)
+        if view is not None:
+            kept.append(view)
+    lessons = _lessons(config)
+    for lesson in lessons:
+        for file in _lesson_files(lesson, lessons, lang, config):
+            kept.append(file)
+    return kept
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    lessons = _lessons(config)
+    if LESSON_LIST_MARK in markdown:
+        markdown = markdown.replace(LESSON_LIST_MARK, lesson_table(lessons, _language(config)))
+    return point_lesson_links(markdown, lessons)
+
+
+# -------------------------------------------------------------------- helper functions
+
+
+def _language(config) -> str:
+    return config.extra.get("lang", "zh")
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def _lessons(config) -> list[Lesson]:
+    lessons_dir = _root(config) / config.extra.get("lessons_dir", "lessons")
+    try:
+        return discover_lessons(lessons_dir)
+    except LessonError as error:
+        raise PluginError(f"lessons are malformed:\n{error}") from None
+
+
+def _expand_lessons_in_nav(nav, lesson_pages: list[str]):
+    """Replace the nav entry `lessons/` with the lesson pages in course order."""
+    if nav is None:
+        return None
+    expanded = []
+    for entry in nav:
+        if isinstance(entry, dict):
+            (title, value), = entry.items()
+            if value == LESSONS_NAV_MARK:
+                value = lesson_pages
+            elif isinstance(value, list):
+                value = _expand_lessons_in_nav(value, lesson_pages)
+            expanded.append({title: value})
+        else:
+            expanded.append(entry)
+    return expanded
+
+
+def _language_view(file: File, lang: str, files: Files, config) -> File | None:
+    """This build's copy of a docs file: the other language's pages dropped, X.en.md served as X.md."""
+    stem, dot, extension = file.src_uri.rpartition(".")
+    is_english = stem.endswith(".en")
+    edit = f"docs/{file.src_uri}"
+    if lang == "zh":
+        if is_english:
+            return None
+        file.edit_uri = edit
+        return file
+    if is_english:
+        renamed = File.generated(config, f"{stem[:-3]}.{extension}", abs_src_path=file.abs_src_path)
+        renamed.edit_uri = edit
+        return renamed
+    if f"{stem}.en.{extension}" in files.src_uris:
+        return None
+    file.edit_uri = edit
+    return file
+
+
+def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> list[File]:
+    """The page of one lesson in this language, plus its figures and data files."""
+    root = _root(config)
+    store = RecordStore(root / "build" / "records")
+    record = store.fresh_record(lesson, lesson_key(lesson))
+    if record is None:
+        state = "stale (the code changed since it ran)" if store.load(lesson.slug) else "missing"
+        problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
+                          f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
+        raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")
+    source = lesson.sources[lang]
+    recorded = RecordedLesson(lesson, record, store.folder(lesson.slug))
+    blocks = extract_blocks(source)
+    page_uri = f"lessons/{lesson.slug}/{page_name(lesson)}"
+    if lesson.format == "markdown":
+        page = File.generated(config, page_uri, content=render_markdown_lesson(source, blocks, recorded))
+    else:
+        # A real file in a docs-like folder: mkdocs-jupyter reads notebooks from disk.
+        notebooks_dir = root / "build" / "notebooks" / lang
+        (notebooks_dir / page_uri).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(render_notebook(source, blocks, recorded, lessons), notebooks_dir / page_uri)
+        page = File(page_uri, str(notebooks_dir), config.site_dir, config.use_directory_urls)
+    page.edit_uri = source.rel
+    files = [page]
+    for figure in sorted(recorded.figures_dir.glob("*.png")):
+        files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
+                                    abs_src_path=str(figure)))
+    for data in lesson.data_files():
+        files.append(File.generated(config, f"lessons/{lesson.slug}/{data.relative_to(lesson.folder).as_posix()}",
+                                    abs_src_path=str(data)))
+    return files
+
+
+def lesson_table(lessons: list[Lesson], lang: str) -> str:
+    """A Markdown table of the lessons: number, title (linked), what it teaches, minutes."""
+    header = ("| # | 课程 | 内容 | 时间 |" if lang == "zh" else "| # | Lesson | What you learn | Time |")
+    minutes = "分钟" if lang == "zh" else "min"
+    rows = [header, "|---|---|---|---|"]
+    for lesson in lessons:
+        matter = read_front_matter(lesson.sources[lang])
+        rows.append(f"| {matter.order:02d} | [{matter.title}](lessons/{lesson.slug}/{page_name(lesson)}) "
+                    f"| {matter.summary} | {matter.time} {minutes} |")
+    return "\n".join(rows)

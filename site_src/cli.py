@@ -6,9 +6,6 @@ A thin layer over the stages; the Makefile and CI call only these commands.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import os
 import sys
 from pathlib import Path
 
@@ -17,10 +14,10 @@ from .lessons import check_front_matter, discover_lessons, find_lesson
 from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
+from .site import build_site, serve_site
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS_DIR = REPO / "lessons"
-MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.en.yml")  # zh first: it cleans the site folder that holds en/
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,32 +79,22 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    for name in MKDOCS_CONFIGS:
-        try:
-            build(load_config(str(REPO / name)))
-        except MkDocsException as error:
-            print(f"{name}: {error}", file=sys.stderr)
-            return 1
+    try:
+        build_site(REPO)
+    except MkDocsException as error:
+        print(f"site build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"built {REPO / 'site'} (zh) and {REPO / 'site' / 'en'} (en)")
     return 0
 
 
 def cmd_serve(args) -> int:
     status = cmd_build(args)
-    if status:
-        return status
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(REPO / "site"))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        print(f"Serving the course at http://127.0.0.1:{args.port}/ (zh) and /en/ (en); Ctrl+C stops.")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-    return 0
+    if status == 0:
+        serve_site(REPO / "site", args.port)
+    return status
 
 
 COMMANDS = {"extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build, "serve": cmd_serve}

@@ -180,7 +180,8 @@ def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[B
             continue
         value = _convert(OPTION_TYPES[key], raw) if sep else None
         if value is None:
-            problems.append(Problem(rel, number, f"block option `{key}` has no valid {OPTION_TYPES[key].__name__} value ({raw!r})",
+            kind = OPTION_TYPES[key].__name__
+            problems.append(Problem(rel, number, f"block option `{key}` has no valid {kind} value ({raw!r})",
                                     f"write it as `#| {key}: {_example(key)}`"))
             continue
         values[key] = value

@@ -140,10 +140,8 @@ def _judge(block: LessonBlock, record: BlockRecord, error: BaseException | None)
                         f"fix the block so that it shows the mistake, or remove `#| raises: {expected}`")
     if expected not in {cls.__name__ for cls in type(error).__mro__} and not isinstance(error, BlockTimeout):
         record.status = "failed"
-        failure = _failure_from(block, error)
-        failure.kind = "wrong-exception"
-        failure.summary = f"this block must raise {expected} but raised {type(error).__name__}: {error}"
-        return failure
+        return _failure_from(block, error, "wrong-exception",
+                             f"this block must raise {expected} but raised {type(error).__name__}: {error}")
     if isinstance(error, BlockTimeout):
         return _failure_from(block, error)
     record.status = "raised"
@@ -154,7 +152,7 @@ def _judge(block: LessonBlock, record: BlockRecord, error: BaseException | None)
 # ---------------------------------------------------------------------- reporting
 
 
-def _failure_from(block: LessonBlock, error: BaseException) -> Failure:
+def _failure_from(block: LessonBlock, error: BaseException, kind: str = "error", summary: str = "") -> Failure:
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)]
     first_lesson = next((i for i, frame in enumerate(frames) if frame.filename == block.path), None)
     frames = frames[first_lesson:] if first_lesson is not None else []
@@ -169,9 +167,9 @@ def _failure_from(block: LessonBlock, error: BaseException) -> Failure:
         return _failure(block, line, "timeout",
                         f"block exceeded its time limit of {block.options.timeout:g} s (it was running line {line})",
                         "make the block faster (smaller data, fewer steps) or raise `#| timeout: SECONDS`")
-    summary = f"{type(error).__name__}: {error}"
+    summary = summary or f"{type(error).__name__}: {error}"
     stack = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(error))
-    return _failure(block, line, "error", summary, "fix the lesson code at this line", stack)
+    return _failure(block, line, kind, summary, "fix the lesson code at this line", stack)
 
 
 def _failure(block: LessonBlock, line: int, kind: str, summary: str, fix: str, stack: str = "") -> Failure:

@@ -1,0 +1,55 @@
+# The Makefile only calls the package's own commands (python -m site_src …) and pytest.
+# `make serve` and `make test` are the two commands a newcomer needs; both set up the
+# virtual environment on first use.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JOBS ?= auto
+LESSON ?=
+
+.PHONY: setup browser serve build test test-lessons check extract bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Browser tests drive Debian's chromium; install it when missing (needs root or sudo).
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Run lessons whose records are stale, build both languages, serve at http://127.0.0.1:8000
+serve: setup
+	$(PY) -m pytest lessons -q -n $(JOBS)
+	$(PY) -m site_src serve
+
+build: setup
+	$(PY) -m site_src build
+
+## Run every test: lessons (stale ones), pipeline tests, the strict site build, browser tests.
+## `make test LESSON=04-linear-regression` re-runs that one lesson and rebuilds the site.
+test: setup browser
+ifeq ($(LESSON),)
+	$(PY) -m pytest -q -n $(JOBS) -m "not browser"
+else
+	$(PY) -m pytest -q lessons/$(LESSON) --rerun-lessons
+endif
+	$(PY) -m site_src build
+	$(PY) -m pytest -q -m browser tests
+
+check: setup
+	$(PY) -m site_src check
+
+extract: setup
+	$(PY) -m site_src extract
+
+clean:
+	rm -rf build site

@@ -1,0 +1,64 @@
+"""Tiny lessons written for the tests, in a throw-away repository layout."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from site_src.lessons import Lesson, find_lesson
+
+REPO = Path(__file__).resolve().parent.parent
+
+MARKDOWN_FRONT_MATTER = """\
+---
+title: {title}
+summary: a lesson written for a test
+order: {order}
+time: 5
+---
+"""
+
+NOTEBOOK_HEADER = """\
+# ---
+# title: {title}
+# summary: a lesson written for a test
+# order: {order}
+# time: 5
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+"""
+
+
+class LessonFolder:
+    """Writes lessons under ``<root>/lessons/`` the way a contributor would."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.lessons_dir = root / "lessons"
+        self.lessons_dir.mkdir(parents=True, exist_ok=True)
+
+    def markdown(self, slug: str, body: str, en_body: str | None = None, title: str = "测试") -> Lesson:
+        return self._write(slug, ("index.md", "index.en.md"), MARKDOWN_FRONT_MATTER, body, en_body, title)
+
+    def notebook(self, slug: str, body: str, en_body: str | None = None, title: str = "测试") -> Lesson:
+        return self._write(slug, ("index.py", "index.en.py"), NOTEBOOK_HEADER, body, en_body, title)
+
+    def _write(self, slug, names, header, body, en_body, title) -> Lesson:
+        folder = self.lessons_dir / slug
+        folder.mkdir(parents=True, exist_ok=True)
+        order = int(slug[:2])
+        zh_name, en_name = names
+        (folder / zh_name).write_text(header.format(title=title, order=order) + textwrap.dedent(body), encoding="utf-8")
+        (folder / en_name).write_text(header.format(title="Test", order=order) + textwrap.dedent(en_body or body),
+                                      encoding="utf-8")
+        return find_lesson(self.lessons_dir, slug)
+
+
+def line_of(lesson_file: Path, text: str) -> int:
+    """The 1-based line of the first line containing `text`: tests name lines by content."""
+    for number, line in enumerate(lesson_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {lesson_file}")

@@ -1,0 +1,152 @@
+"""run.py + runner.py: each lesson runs in its own process; failures name the lesson line."""
+
+from __future__ import annotations
+
+import pytest
+from lesson_fixtures import line_of
+
+from site_src.records import RecordStore
+from site_src.run import run_lesson
+
+
+@pytest.fixture
+def store(lessons) -> RecordStore:
+    return RecordStore(lessons.root / "build" / "records")
+
+
+def test_outputs_and_figures_are_recorded_per_block(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        import sys
+        import matplotlib.pyplot as plt
+        print("hello")
+        print("careful", file=sys.stderr)
+        ```
+
+        ```python
+        #| raises: ZeroDivisionError
+        1 / 0
+        ```
+
+        ```python
+        plt.plot([1, 2, 3])
+        plt.show()
+        plt.plot([3, 2, 1])
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert outcome.failure is None
+    first, second, third = outcome.record["blocks"]
+    assert (first["stdout"], first["stderr"]) == ("hello\n", "careful\n")
+    assert second["status"] == "raised" and second["error"] == "ZeroDivisionError: division by zero"
+    # one figure at plt.show(), one still open when the block ended
+    assert third["figures"] == ["01-demo-b02-1.png", "01-demo-b02-2.png"]
+    assert (store.folder("01-demo") / "01-demo-b02-1.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_bare_last_expression_is_not_displayed(lessons, store):
+    lesson = lessons.markdown("01-demo", "```python\nx = 41\nx + 1\n```\n")
+    assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == ""
+
+
+def test_blocks_share_one_namespace_and_run_in_a_temp_dir(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        from pathlib import Path
+        Path("note.txt").write_text("kept")
+        ```
+
+        ```python
+        print(Path("note.txt").read_text(), Path.cwd().name.startswith("lesson-01-demo"))
+        ```
+    """)
+    assert run_lesson(lesson, store).record["blocks"][1]["stdout"] == "kept True\n"
+    assert not (lesson.folder / "note.txt").exists()
+
+
+def test_a_syntax_error_names_the_lesson_line(lessons, store):
+    lesson = lessons.markdown("01-demo", "\n```python\nx = 1\nif x > 0\n    print(x)\n```\n")
+    report = run_lesson(lesson, store).failure
+    assert report.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'if x > 0')}: SyntaxError")
+
+
+def test_an_exception_deep_in_a_block_names_the_line_that_raised(lessons, store):
+    lesson = lessons.notebook("02-nb", """
+        # %%
+        def scale(values):
+            return [v * factor for v in values]
+
+        # %%
+        print("before")
+        scale([1, 2])
+    """)
+    report = run_lesson(lesson, store).failure
+    raising_line = line_of(lesson.zh.path, "v * factor")
+    assert report.startswith(f"lessons/02-nb/index.py:{raising_line}: NameError: name 'factor' is not defined")
+    assert f"lessons/02-nb/index.py\", line {line_of(lesson.zh.path, 'scale([1, 2])')}" in report
+    assert "site_src" not in report and "runner.py" not in report
+
+
+def test_a_hanging_block_is_stopped_at_its_time_limit(lessons, store):
+    lesson = lessons.markdown("01-demo", "\n```python\n#| timeout: 1\nimport time\nwhile True:\n    time.sleep(0.05)\n```\n")
+    outcome = run_lesson(lesson, store)
+    assert "block exceeded its time limit of 1 s" in outcome.failure
+    assert outcome.failure.startswith("lessons/01-demo/index.md:")
+    assert outcome.seconds < 30
+
+
+def test_a_lesson_over_its_total_limit_names_the_running_block(lessons, store):
+    lesson = lessons.markdown("01-demo", "\n```python\nx = 1\n```\n\n```python\nimport time\ntime.sleep(30)\n```\n")
+    outcome = run_lesson(lesson, store, lesson_timeout=3)
+    assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import time')}: "
+                                      "the lesson exceeded its time limit of 3 s")
+
+
+def test_a_must_raise_block_that_does_not_raise_fails(lessons, store):
+    lesson = lessons.markdown("01-demo", "\n```python\n#| raises: ValueError\nint('12')\n```\n")
+    report = run_lesson(lesson, store).failure
+    assert report.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, '#| raises')}: "
+                             "this block must raise ValueError but raised nothing")
+
+
+def test_a_must_raise_block_that_raises_another_exception_fails(lessons, store):
+    lesson = lessons.markdown("01-demo", "\n```python\n#| raises: ValueError\n{}['key']\n```\n")
+    report = run_lesson(lesson, store).failure
+    assert f"index.md:{line_of(lesson.zh.path, '{}')}: this block must raise ValueError but raised KeyError" in report
+
+
+def test_a_failed_run_leaves_no_record(lessons, store):
+    lesson = lessons.markdown("01-demo", "```python\nraise RuntimeError('boom')\n```\n")
+    assert run_lesson(lesson, store).failure
+    assert store.load("01-demo") is None
+
+
+def test_gpu_blocks_are_skipped_on_the_cpu(lessons, store):
+    lesson = lessons.markdown("01-demo", "```python\n#| gpu: true\nraise SystemExit('must not run')\n```\n")
+    assert run_lesson(lesson, store).record["blocks"][0]["status"] == "gpu-skipped"
+
+
+def test_a_lesson_cannot_open_a_network_connection(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        import urllib.request
+        urllib.request.urlopen("http://example.com", timeout=5)
+        ```
+    """)
+    report = run_lesson(lesson, store).failure
+    assert "lessons run offline" in report
+    assert report.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'urlopen')}:")
+
+
+def test_a_lesson_cannot_write_outside_its_working_directory(lessons, store, tmp_path):
+    target = tmp_path / "outside.txt"
+    lesson = lessons.markdown("01-demo", f"```python\nopen({str(target)!r}, 'w').write('x')\n```\n")
+    report = run_lesson(lesson, store).failure
+    assert "PermissionError: lessons may write only inside their working directory" in report
+    assert not target.exists()
+
+
+def test_data_files_of_the_lesson_folder_are_in_the_working_directory(lessons, store):
+    lesson = lessons.markdown("01-demo", "```python\nprint(open('numbers.txt').read())\n```\n")
+    (lesson.folder / "numbers.txt").write_text("1 2 3")
+    assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == "1 2 3\n"

@@ -14,7 +14,7 @@ from .lessons import check_front_matter, discover_lessons, find_lesson
 from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
-from .site import build_site, serve_site
+from .site import SiteBuildError, build_site, serve_site
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS_DIR = REPO / "lessons"
@@ -79,12 +79,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from mkdocs.exceptions import MkDocsException
-
     try:
         build_site(REPO)
-    except MkDocsException as error:
-        print(f"site build failed: {error}", file=sys.stderr)
+    except SiteBuildError as error:
+        print(f"site build failed:\n{error}", file=sys.stderr)
         return 1
     print(f"built {REPO / 'site'} (zh) and {REPO / 'site' / 'en'} (en)")
     return 0

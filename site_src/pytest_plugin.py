@@ -60,16 +60,19 @@ def _in_lesson_folder(path: Path) -> bool:
     return path.parent.parent.name == "lessons" and bool(FOLDER_PATTERN.match(path.parent.name))
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    ran = terminalreporter.stats.get("lesson-ran", [])
-    cached = terminalreporter.stats.get("lesson-cached", [])
-    if ran or cached:
-        terminalreporter.write_line(f"lessons: {len(ran)} run, {len(cached)} unchanged (record reused)")
-
-
 def pytest_report_teststatus(report, config):
-    for name, value in getattr(report, "user_properties", []):
-        if name == "lesson-cached" and report.when == "call" and report.passed:
-            return ("lesson-cached" if value else "lesson-ran"), ("c" if value else "."), \
-                ("PASSED (unchanged)" if value else "PASSED")
+    if report.when == "call" and report.passed and _was_cached(report):
+        return "passed", "c", "PASSED (unchanged, record reused)"
     return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    runs = [report for report in terminalreporter.stats.get("passed", []) if _was_cached(report) is not None]
+    if runs:
+        reused = sum(1 for report in runs if _was_cached(report))
+        terminalreporter.write_line(f"lessons: {len(runs) - reused} run, {reused} unchanged (record reused)")
+
+
+def _was_cached(report) -> bool | None:
+    """True/False for a lesson run item's report, None for any other test."""
+    return dict(getattr(report, "user_properties", [])).get("lesson-cached")

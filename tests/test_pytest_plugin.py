@@ -1,0 +1,54 @@
+"""pytest_plugin.py + pytest_items.py: what a contributor sees when pytest runs lessons."""
+
+from __future__ import annotations
+
+import pytest
+from lesson_fixtures import LessonFolder, line_of
+
+
+@pytest.fixture
+def course(pytester) -> LessonFolder:
+    pytester.makeconftest('pytest_plugins = ["site_src.pytest_plugin"]')
+    return LessonFolder(pytester.path)
+
+
+def test_each_lesson_is_a_check_item_and_a_run_item(pytester, course):
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "lessons")
+    result.stdout.fnmatch_lines(["lessons/01-demo/index.md::check", "lessons/01-demo/index.md::run"])
+
+
+def test_a_failing_lesson_reports_its_file_and_line_without_pipeline_frames(pytester, course):
+    lesson = course.notebook("02-nb", "# %%\nx = 1\n\n# %%\nprint(y)\n")
+    result = pytester.runpytest_subprocess("lessons")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([f"lessons/02-nb/index.py:{line_of(lesson.zh.path, 'print(y)')}: "
+                                 "NameError: name 'y' is not defined"])
+    assert "site_src" not in result.stdout.str()
+
+
+def test_an_unchanged_lesson_is_reported_as_reused(pytester, course):
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess("lessons")
+    result.stdout.fnmatch_lines(["lessons: 0 run, 1 unchanged (record reused)"])
+
+
+def test_a_parity_drift_fails_the_check_item(pytester, course):
+    lesson = course.markdown("01-demo", "```python\nprint(1)\n```\n", "```python\nprint(2)\n```\n")
+    result = pytester.runpytest_subprocess("lessons")
+    result.stdout.fnmatch_lines([f"lessons/01-demo/index.en.md:{line_of(lesson.en.path, 'print(2)')}: "
+                                 "code differs from lessons/01-demo/index.md:*"])
+
+
+def test_device_cuda_fails_at_once_without_cuda(pytester, course):
+    pytest.importorskip("torch")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the refusal cannot be shown here")
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    result = pytester.runpytest_subprocess("--device", "cuda", "lessons")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--device cuda: CUDA is not available on this machine*"])
+    assert "passed" not in result.stdout.str()

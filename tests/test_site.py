@@ -1,0 +1,180 @@
+"""mkdocs_hooks.py + render.py: a real MkDocs build of tiny lessons in both languages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lesson_fixtures import REPO
+
+from site_src.records import RecordStore
+from site_src.run import run_lesson
+from site_src.site import SiteBuildError, build_site
+
+pytestmark = pytest.mark.site
+
+MARKDOWN_ZH = """
+# 张量演示
+
+```python
+import matplotlib.pyplot as plt
+print("输出来自运行 42")
+```
+
+```python
+#| alt: 一条直线
+plt.plot([0, 1], [0, 1])
+plt.show()
+```
+
+```python
+#| raises: ZeroDivisionError
+1 / 0
+```
+
+练习：
+
+```python
+#| solution: true
+assert 2 + 2 == 4
+print("solved")
+```
+
+见[自动求导](../02-notebook/index.py)。
+"""
+
+NOTEBOOK_ZH = """
+# %% [markdown]
+# # 自动求导演示
+#
+# 回到[张量](../01-markdown/index.md)。
+
+# %%
+import matplotlib.pyplot as plt
+print("notebook output 7")
+
+# %%
+#| alt: 一条曲线
+plt.plot([1, 4, 9])
+plt.show()
+"""
+
+
+def _english(text: str) -> str:
+    return (text.replace("张量演示", "Tensor demo").replace("自动求导演示", "Autograd demo")
+            .replace("一条直线", "a straight line").replace("一条曲线", "a curve")
+            .replace("练习：", "Exercise:").replace("见[自动求导](../02-notebook/index.py)", "See [autograd](../02-notebook/index.en.py)")
+            .replace("回到[张量](../01-markdown/index.md)", "Back to [tensors](../01-markdown/index.en.md)"))
+
+
+def _site_root(root: Path) -> None:
+    """mkdocs.yml and mkdocs.en.yml that inherit the course's own, with a docs folder of two pages."""
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# 首页\n\n<!-- lesson-list -->\n", encoding="utf-8")
+    (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- lesson-list -->\n", encoding="utf-8")
+    shutil.copytree(REPO / "docs" / "stylesheets", root / "docs" / "stylesheets")
+    local = (f"hooks: [{REPO / 'site_src' / 'mkdocs_hooks.py'}]\n"
+             f"theme:\n  custom_dir: {REPO / 'site_src' / 'overrides'}\n")
+    (root / "mkdocs.yml").write_text(
+        f"INHERIT: {REPO / 'mkdocs.yml'}\nsite_dir: site\nnav:\n  - 首页: index.md\n  - 课程: lessons/\n" + local)
+    (root / "mkdocs.en.yml").write_text(
+        f"INHERIT: {REPO / 'mkdocs.en.yml'}\nsite_dir: site/en\nnav:\n  - Home: index.md\n  - Lessons: lessons/\n" + local)
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    from lesson_fixtures import LessonFolder
+
+    root = tmp_path_factory.mktemp("site")
+    lessons = LessonFolder(root)
+    _site_root(root)
+    store = RecordStore(root / "build" / "records")
+    for lesson in (lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH)),
+                   lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH))):
+        assert run_lesson(lesson, store).failure is None
+    build_site(root)
+    return root / "site"
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_markdown_lesson_pages_show_recorded_output_and_figures(built_site, prefix):
+    html = (built_site / prefix / "lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    assert "输出来自运行 42" in html
+    assert '<img alt="' in html and 'src="figures/01-markdown-b01-1.png"' in html
+    assert (built_site / prefix / "lessons/01-markdown/figures/01-markdown-b01-1.png").exists()
+    assert "ZeroDivisionError: division by zero" in html
+    assert "#| " not in html  # options are for the pipeline, not the reader
+    assert "<details class=\"success\"" in html  # the solution is folded
+
+
+def test_alt_text_is_per_language(built_site):
+    assert 'alt="一条直线"' in (built_site / "lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    assert 'alt="a straight line"' in (built_site / "en/lessons/01-markdown/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_notebook_lesson_pages_are_rendered_cells_with_outputs(built_site, prefix):
+    html = (built_site / prefix / "lessons/02-notebook/index.html").read_text(encoding="utf-8")
+    assert "jp-Cell" in html
+    assert "notebook output 7" in html
+    assert "data:image/png;base64," in html
+    assert "# %%" not in html
+
+
+def test_english_pages_hold_the_english_text(built_site):
+    assert "Autograd demo" in (built_site / "en/lessons/02-notebook/index.html").read_text(encoding="utf-8")
+    assert "Tensor demo" in (built_site / "en/lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    assert "张量演示" in (built_site / "lessons/01-markdown/index.html").read_text(encoding="utf-8")
+
+
+def test_the_language_switch_points_at_the_same_lesson(built_site):
+    zh = (built_site / "lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    en = (built_site / "en/lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    assert 'href="../../en/lessons/01-markdown/" hreflang="en"' in zh
+    assert 'href="../../../lessons/01-markdown/" hreflang="zh"' in en
+
+
+def test_links_between_lessons_lead_to_the_pages(built_site):
+    zh = (built_site / "lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    assert 'href="../02-notebook/"' in zh
+    notebook = (built_site / "en/lessons/02-notebook/index.html").read_text(encoding="utf-8")
+    assert 'href="../01-markdown/"' in notebook
+
+
+def test_home_pages_list_the_lessons_with_their_front_matter(built_site):
+    zh = (built_site / "index.html").read_text(encoding="utf-8")
+    en = (built_site / "en/index.html").read_text(encoding="utf-8")
+    assert '<a href="lessons/01-markdown/">测试</a>' in zh and '<a href="lessons/02-notebook/">测试</a>' in zh
+    assert '<a href="lessons/01-markdown/">Test</a>' in en
+    assert "a lesson written for a test" in en
+
+
+def test_chinese_search_index_holds_chinese_words_split_into_terms(built_site):
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["en", "zh"]
+    texts = " ".join(doc["text"] for doc in index["docs"])
+    assert "张量" in texts
+    assert "\u200b" in texts  # jieba's word boundaries, so a query for 张量 matches inside a sentence
+
+
+def test_the_build_refuses_a_stale_record(tmp_path):
+    from lesson_fixtures import LessonFolder
+
+    lessons = LessonFolder(tmp_path)
+    _site_root(tmp_path)
+    lesson = lessons.markdown("01-markdown", "```python\nprint(1)\n```\n")
+    run_lesson(lesson, RecordStore(tmp_path / "build" / "records"))
+    lessons.markdown("01-markdown", "```python\nprint(2)\n```\n")
+    with pytest.raises(SiteBuildError, match="lessons/01-markdown/index.md: no up-to-date test record: the record is stale"):
+        build_site(tmp_path)
+
+
+def test_the_build_refuses_a_missing_record(tmp_path):
+    from lesson_fixtures import LessonFolder
+
+    LessonFolder(tmp_path).markdown("01-markdown", "```python\nprint(1)\n```\n")
+    _site_root(tmp_path)
+    with pytest.raises(SiteBuildError, match="record is missing.*run `make test`"):
+        build_site(tmp_path)

@@ -200,10 +200,16 @@ def _field_problems(rel: str, data: dict, lines: dict[str, int]) -> list[Problem
     return problems
 
 
+def lesson_slugs(lessons_dir: Path) -> set[str]:
+    """The names of all lesson folders, whether or not each is complete."""
+    return {path.name for path in lessons_dir.iterdir() if path.is_dir() and FOLDER_PATTERN.match(path.name)}
+
+
 def check_front_matter(lessons: list[Lesson]) -> list[Problem]:
     """Problems across lessons: bad fields, order not matching the folder, unknown prerequisites,
     and fields other than title/summary that differ between languages."""
-    problems, slugs = [], {lesson.slug for lesson in lessons}
+    problems = []
+    slugs = set().union(*(lesson_slugs(lesson.folder.parent) for lesson in lessons)) if lessons else set()
     for lesson in lessons:
         matters = {}
         for lang, source in lesson.sources.items():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .extract import write_module
 from .lessons import check_front_matter, discover_lessons, find_lesson
+from .new import new_lesson
 from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
@@ -29,8 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("lesson", help="a lesson folder, e.g. lessons/04-linear-regression")
     run.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     run.add_argument("--cached", action="store_true", help="reuse a fresh record instead of running")
-    commands.add_parser("check", help="front matter, block syntax and zh/en parity of every lesson")
+    check = commands.add_parser("check", help="front matter, block syntax and zh/en parity of lessons")
+    check.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
     commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
+    new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
+    new.add_argument("slug", help="folder name, e.g. 13-recurrent-networks")
+    new.add_argument("--title", required=True, help="the Chinese title")
+    new.add_argument("--title-en", required=True, help="the English title")
+    new.add_argument("--notebook", action="store_true", help="a jupytext notebook lesson instead of Markdown")
     serve = commands.add_parser("serve", help="build, then serve site/ at http://127.0.0.1:PORT")
     serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
@@ -68,7 +75,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    lessons = discover_lessons(LESSONS_DIR)
+    lessons = [find_lesson(LESSONS_DIR, name) for name in args.lessons] or discover_lessons(LESSONS_DIR)
     problems = check_front_matter(lessons)
     for lesson in lessons:
         problems += check_parity(lesson)
@@ -95,4 +102,11 @@ def cmd_serve(args) -> int:
     return status
 
 
-COMMANDS = {"extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build, "serve": cmd_serve}
+def cmd_new(args) -> int:
+    for path in new_lesson(LESSONS_DIR, args.slug, args.title, args.title_en, args.notebook):
+        print(f"wrote {path.relative_to(REPO)}")
+    print(f"next: edit both files, then `make test LESSON={args.slug}`")
+    return 0
+
+
+COMMANDS = {"extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build, "serve": cmd_serve, "new": cmd_new}

@@ -6,11 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from lesson_fixtures import line_of
 
 from site_src.extract import extract_blocks, write_module
 from site_src.problems import LessonError
-
-from lesson_fixtures import line_of
 
 MARKDOWN_LESSON = """
 # 标题

@@ -17,8 +17,14 @@ from .problems import LessonError
 from .run import default_store, run_lesson
 from .site import SiteBuildError, build_site, serve_site
 
-REPO = Path(__file__).resolve().parent.parent
-LESSONS_DIR = REPO / "lessons"
+
+def project_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding mkdocs.yml and lessons/: the course to work on."""
+    for folder in (start, *start.parents):
+        if (folder / "mkdocs.yml").exists() and (folder / "lessons").is_dir():
+            return folder
+    raise SystemExit(f"no course here: {start} and its parents hold no mkdocs.yml next to lessons/; "
+                     "run this command from the repository root")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="front matter, block syntax and zh/en parity of lessons")
     check.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
     commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
+    bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
+    bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
     new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
     new.add_argument("slug", help="folder name, e.g. 13-recurrent-networks")
     new.add_argument("--title", required=True, help="the Chinese title")
@@ -41,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="build, then serve site/ at http://127.0.0.1:PORT")
     serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
+    args.root = project_root(Path.cwd())
     try:
         return COMMANDS[args.command](args)
     except LessonError as error:
@@ -49,15 +58,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_extract(args) -> int:
-    lessons = [find_lesson(LESSONS_DIR, name) for name in args.lessons] or discover_lessons(LESSONS_DIR)
+    lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     for lesson in lessons:
-        print(write_module(lesson, REPO / "build" / "modules").relative_to(REPO))
+        print(write_module(lesson, args.root / "build" / "modules").relative_to(args.root))
     return 0
 
 
 def cmd_run(args) -> int:
-    lesson = find_lesson(LESSONS_DIR, args.lesson)
-    outcome = run_lesson(lesson, default_store(LESSONS_DIR, args.device), args.device, force=not args.cached)
+    lesson = find_lesson(args.root / "lessons", args.lesson)
+    outcome = run_lesson(lesson, default_store(args.root / "lessons", args.device), args.device, force=not args.cached)
     if outcome.record:
         for block in outcome.record["blocks"]:
             print(f"── {lesson.zh.rel}:{block['line']} [{block['status']}] {block['seconds']:.2f} s")
@@ -75,7 +84,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    lessons = [find_lesson(LESSONS_DIR, name) for name in args.lessons] or discover_lessons(LESSONS_DIR)
+    lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     problems = check_front_matter(lessons)
     for lesson in lessons:
         problems += check_parity(lesson)
@@ -87,26 +96,36 @@ def cmd_check(args) -> int:
 
 def cmd_build(args) -> int:
     try:
-        build_site(REPO)
+        build_site(args.root)
     except SiteBuildError as error:
         print(f"site build failed:\n{error}", file=sys.stderr)
         return 1
-    print(f"built {REPO / 'site'} (zh) and {REPO / 'site' / 'en'} (en)")
+    print(f"built {args.root / 'site'} (zh) and {args.root / 'site' / 'en'} (en)")
     return 0
 
 
 def cmd_serve(args) -> int:
     status = cmd_build(args)
     if status == 0:
-        serve_site(REPO / "site", args.port)
+        serve_site(args.root / "site", args.port)
     return status
 
 
 def cmd_new(args) -> int:
-    for path in new_lesson(LESSONS_DIR, args.slug, args.title, args.title_en, args.notebook):
-        print(f"wrote {path.relative_to(REPO)}")
+    for path in new_lesson(args.root / "lessons", args.slug, args.title, args.title_en, args.notebook):
+        print(f"wrote {path.relative_to(args.root)}")
     print(f"next: edit both files, then `make test LESSON={args.slug}`")
     return 0
 
 
-COMMANDS = {"extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build, "serve": cmd_serve, "new": cmd_new}
+def cmd_bench(args) -> int:
+    from .bench import print_figures, run_benchmark
+
+    print_figures(run_benchmark(args.root, args.lesson))
+    return 0
+
+
+COMMANDS = {
+    "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
+    "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench,
+}

@@ -1,0 +1,113 @@
+"""Measure the pipeline's speed on this machine and print the figures.
+
+Works on a throw-away copy of the course (lessons, docs, configs), never on the
+contributor's files: cold run of every lesson, warm re-run, re-run after editing one
+lesson, ``mkdocs build`` alone, and the harness's overhead over plain ``python``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .extract import write_module
+from .lessons import discover_lessons, read_front_matter
+from .records import RecordStore
+from .run import child_environment, run_lesson
+
+COPIED = ("lessons", "docs", "mkdocs.yml", "mkdocs.en.yml", "conftest.py", "pyproject.toml")
+JOBS = "2"
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    seconds: float
+    note: str = ""
+
+
+def run_benchmark(root: Path, edited_lesson: str | None = None) -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as scratch:
+        copy = Path(scratch) / "course"
+        _copy_course(root, copy)
+        lessons = discover_lessons(copy / "lessons")
+        edited = next((lesson for lesson in lessons if lesson.slug == edited_lesson), lessons[0])
+        figures = [
+            Figure("cold test of all lessons (pytest -n 2, no records)", _timed(_pytest(copy, "lessons"))),
+            Figure("warm re-run, nothing changed", _timed(_pytest(copy, "lessons"))),
+            Figure("mkdocs build alone (zh + en)", _timed([sys.executable, "-m", "site_src", "build"], copy)),
+        ]
+        _edit_first_print(edited.zh.path)
+        _edit_first_print(edited.en.path)
+        edit_seconds = _timed(_pytest(copy, "lessons"), copy) + _timed([sys.executable, "-m", "site_src", "build"], copy)
+        figures.append(Figure(f"edit one lesson ({edited.slug}), re-test all and rebuild", edit_seconds))
+        bare, harness = _overhead(copy, lessons)
+        figures.append(Figure("sum of lessons run by bare `python`", bare))
+        figures.append(Figure("sum of lessons run by the harness", harness,
+                              f"overhead {100 * (harness - bare) / bare:+.1f} %"))
+    return figures
+
+
+def _copy_course(root: Path, copy: Path) -> None:
+    copy.mkdir(parents=True)
+    for name in COPIED:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, copy / name)
+
+
+def _pytest(copy: Path, *paths: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", JOBS, *paths]
+
+
+def _timed(command: list[str], cwd: Path | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd or Path.cwd(), capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark step failed: {' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def _edit_first_print(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("print(", "print('edited for the benchmark');print(", 1), encoding="utf-8")
+
+
+def _overhead(copy: Path, lessons) -> tuple[float, float]:
+    """Each lesson once as a bare script and once through the harness (forced), summed."""
+    bare = harness = 0.0
+    store = RecordStore(copy / "build" / "bench-records")
+    for lesson in lessons:
+        module = write_module(lesson, copy / "build" / "modules")
+        with tempfile.TemporaryDirectory(prefix=f"bare-{lesson.slug}-") as workdir:
+            work = Path(workdir)
+            for data in lesson.data_files():
+                target = work / data.relative_to(lesson.folder)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(data, target)
+            datasets = read_front_matter(lesson.zh).datasets
+            if datasets:
+                from .datasets import seed_dataset
+
+                for name in datasets:
+                    seed_dataset(name, work / "data")
+            started = time.perf_counter()
+            subprocess.run([sys.executable, str(module)], cwd=work, env=child_environment(work),
+                           capture_output=True, check=True)
+            bare += time.perf_counter() - started
+        harness += run_lesson(lesson, store, force=True).seconds
+    return bare, harness
+
+
+def print_figures(figures: list[Figure]) -> None:
+    width = max(len(figure.name) for figure in figures)
+    for figure in figures:
+        print(f"{figure.name:<{width}}  {figure.seconds:7.1f} s  {figure.note}")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .extract import write_module
 from .lessons import check_front_matter, discover_lessons, find_lesson
+from .links import check_links
 from .new import new_lesson
 from .parity import check_parity
 from .problems import LessonError
@@ -87,7 +88,7 @@ def cmd_check(args) -> int:
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     problems = check_front_matter(lessons)
     for lesson in lessons:
-        problems += check_parity(lesson)
+        problems += check_parity(lesson) + check_links(lesson)
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"checked {len(lessons)} lessons: {len(problems)} problem(s)")

@@ -84,6 +84,7 @@ def repo_root_of(lessons_dir: Path) -> Path:
 
 def discover_lessons(lessons_dir: Path) -> list[Lesson]:
     """Every lesson folder, in course order; LessonError listing every malformed folder."""
+    lessons_dir = lessons_dir.resolve()
     root = repo_root_of(lessons_dir)
     lessons, problems = [], []
     for folder in sorted(p for p in lessons_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
@@ -97,7 +98,7 @@ def discover_lessons(lessons_dir: Path) -> list[Lesson]:
 
 def find_lesson(lessons_dir: Path, name: str) -> Lesson:
     """The lesson whose folder is ``name`` (``04-linear-regression``, a path, or ``04``)."""
-    wanted = Path(name).name
+    wanted, lessons_dir = Path(name).name, lessons_dir.resolve()
     for folder in sorted(lessons_dir.iterdir()):
         if folder.is_dir() and wanted in (folder.name, folder.name[:2]):
             lesson, problems = _lesson_in(folder, repo_root_of(lessons_dir))

@@ -10,6 +10,7 @@ import pytest
 
 from .extract import extract_blocks
 from .lessons import check_front_matter, find_lesson
+from .links import check_links
 from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
@@ -40,7 +41,7 @@ class _LessonItem(pytest.Item):
 
 
 class LessonCheckItem(_LessonItem):
-    """Front matter, block syntax and zh/en parity: everything decided without running."""
+    """Front matter, block syntax, zh/en parity and links: everything decided without running."""
 
     def runtest(self):
         lesson = self.parent.lesson()
@@ -51,7 +52,7 @@ class LessonCheckItem(_LessonItem):
             except LessonError as error:
                 problems += error.problems
         if not problems:
-            problems = check_parity(lesson)
+            problems = check_parity(lesson) + check_links(lesson)
         if problems:
             raise LessonError(problems)
 

@@ -1,0 +1,106 @@
+"""Check the links and images of lessons before the site is built, naming file and line.
+
+MkDocs' strict build also rejects dead links, but names only the page; this check names
+the line. It resolves relative links against the lesson's folder: links to other
+lessons (and their anchors), to files in the lesson folder, and images.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jupytext
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+from pymdownx.slugs import slugify
+
+from .lessons import Lesson, LessonSource
+from .problems import Problem
+
+# The same anchors as the site: mkdocs.yml sets toc.slugify to pymdownx's slugify(case=lower).
+SLUGIFY = slugify(case="lower")
+
+
+def check_links(lesson: Lesson) -> list[Problem]:
+    problems = []
+    for source in lesson.sources.values():
+        for line, target in _links(source):
+            problem = _dead(source, lesson.folder, line, target)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _links(source: LessonSource) -> list[tuple[int, str]]:
+    """(file line, target) of every link and image in the lesson's text."""
+    text = source.read_text()
+    if source.format == "notebook":
+        return _notebook_links(source, text)
+    return _markdown_links(text, line_offset=0)
+
+
+def _markdown_links(text: str, line_offset: int) -> list[tuple[int, str]]:
+    found = []
+    for token in MarkdownIt("commonmark").use(front_matter_plugin).parse(text):
+        if token.type != "inline" or not token.map:
+            continue
+        for child in token.children or []:
+            target = child.attrs.get("href") or child.attrs.get("src")
+            if child.type in ("link_open", "image") and target:
+                found.append((line_offset + token.map[0] + 1 + _line_within(token.content, child), str(target)))
+    return found
+
+
+def _line_within(content: str, child) -> int:
+    """Which line of a multi-line paragraph holds the link (0 for the first)."""
+    target = child.attrs.get("href") or child.attrs.get("src")
+    for number, line in enumerate(content.splitlines()):
+        if str(target) in line:
+            return number
+    return 0
+
+
+def _notebook_links(source: LessonSource, text: str) -> list[tuple[int, str]]:
+    lines = text.splitlines()
+    found = []
+    for cell in jupytext.reads(text, fmt="py:percent").cells:
+        if cell.cell_type != "markdown":
+            continue
+        first = cell.source.splitlines()[0] if cell.source else ""
+        start = next((n for n, line in enumerate(lines) if first and line.endswith(first)), 0)
+        found += _markdown_links(cell.source, line_offset=start)
+    return found
+
+
+def _dead(source: LessonSource, folder: Path, line: int, target: str) -> Problem | None:
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith(("mailto:", "/")):
+        return None  # external links are not followed: the tests run offline
+    path, anchor = unquote(parts.path), unquote(parts.fragment)
+    if not path:
+        return _missing_anchor(source, line, source.path, anchor)
+    resolved = (folder / path).resolve()
+    if not resolved.exists():
+        return Problem(source.rel, line, f"link target `{target}` does not exist",
+                       "fix the path: lessons link to `../NN-slug/index.md` (zh) or `index.en.md` (en)")
+    if anchor and resolved.suffix in (".md", ".py"):
+        return _missing_anchor(source, line, resolved, anchor)
+    return None
+
+
+def _missing_anchor(source: LessonSource, line: int, page: Path, anchor: str) -> Problem | None:
+    if not anchor or anchor in _anchors(page):
+        return None
+    return Problem(source.rel, line, f"anchor `#{anchor}` is not a heading of {posixpath.basename(str(page))}",
+                   "link to an existing heading; anchors are the heading text in lower case, spaces as `-`")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = page.read_text(encoding="utf-8")
+    if page.suffix == ".py":
+        text = "\n".join(cell.source for cell in jupytext.reads(text, fmt="py:percent").cells
+                         if cell.cell_type == "markdown")
+    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
+    return {SLUGIFY(tokens[i + 1].content, "-") for i, token in enumerate(tokens) if token.type == "heading_open"}

@@ -1,0 +1,47 @@
+"""links.py: dead links, missing anchors and missing images name the lesson line."""
+
+from __future__ import annotations
+
+from lesson_fixtures import line_of
+
+from site_src.links import check_links
+
+
+def test_links_to_lessons_anchors_and_files_that_exist_pass(lessons):
+    lessons.markdown("01-first", "# 张量\n\n## 形状与类型\n\ntext\n")
+    (lessons.lessons_dir / "02-second").mkdir()
+    lesson = lessons.markdown("02-second", "See [shapes](../01-first/index.md#形状与类型) and ![a chart](chart.png).\n")
+    (lesson.folder / "chart.png").write_bytes(b"\x89PNG")
+    assert check_links(lesson) == []
+
+
+def test_a_link_to_a_lesson_that_does_not_exist_names_its_line(lessons):
+    lesson = lessons.markdown("01-first", "# Title\n\nSome text.\n\nSee [later](../09-missing/index.md).\n")
+    problems = check_links(lesson)
+    assert {(p.path, p.line) for p in problems} == {
+        ("lessons/01-first/index.md", line_of(lesson.zh.path, "09-missing")),
+        ("lessons/01-first/index.en.md", line_of(lesson.en.path, "09-missing"))}
+    assert "link target `../09-missing/index.md` does not exist" in problems[0].message
+
+
+def test_a_missing_anchor_is_reported(lessons):
+    lesson = lessons.markdown("01-first", "# Title\n\n## Real heading\n\nSee [it](#no-such-heading).\n")
+    problems = check_links(lesson)
+    assert problems and problems[0].message.startswith("anchor `#no-such-heading` is not a heading")
+    assert problems[0].line == line_of(lesson.zh.path, "#no-such-heading")
+
+
+def test_a_missing_image_is_reported(lessons):
+    lesson = lessons.markdown("01-first", "# Title\n\n![a diagram](diagram.png)\n")
+    assert "link target `diagram.png` does not exist" in check_links(lesson)[0].message
+
+
+def test_links_in_notebook_lessons_are_checked(lessons):
+    lesson = lessons.notebook("02-nb", "# %% [markdown]\n# # Title\n#\n# See [nothing](../05-none/index.md).\n\n# %%\nx = 1\n")
+    (problem, _) = check_links(lesson)
+    assert problem.line == line_of(lesson.zh.path, "05-none")
+
+
+def test_external_links_are_not_followed(lessons):
+    lesson = lessons.markdown("01-first", "See [PyTorch](https://pytorch.org/docs/).\n")
+    assert check_links(lesson) == []

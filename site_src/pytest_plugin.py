@@ -47,13 +47,18 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config):
     # The en file and a notebook lesson's .py are lesson text, not test modules.
     if collection_path.name in EN_SOURCE_NAMES and _in_lesson_folder(collection_path):
-        return True
+        return not is_lesson_source(collection_path)
     return None
 
 
 def is_lesson_source(path: Path) -> bool:
-    """The zh file of a lesson folder stands for the whole lesson."""
-    return path.name in ZH_SOURCE_NAMES and _in_lesson_folder(path)
+    """The file that stands for the whole lesson: its zh file, or its en file when zh is missing
+    (so that a lesson in one language only is reported, not silently skipped)."""
+    if not _in_lesson_folder(path):
+        return False
+    if path.name in ZH_SOURCE_NAMES:
+        return True
+    return path.name in EN_SOURCE_NAMES and not any((path.parent / name).exists() for name in ZH_SOURCE_NAMES)
 
 
 def _in_lesson_folder(path: Path) -> bool:

@@ -29,6 +29,7 @@ from .extract import LessonBlock, extract_blocks
 from .lessons import Lesson, find_lesson, read_front_matter
 
 FIGURE_DPI = 100
+PACKAGE_DIR = Path(__file__).resolve().parent
 PROGRESS_MARK = "[lesson-block] "  # on the real stderr, so the parent can name a hung block
 
 
@@ -153,7 +154,7 @@ def _judge(block: LessonBlock, record: BlockRecord, error: BaseException | None)
 
 
 def _failure_from(block: LessonBlock, error: BaseException, kind: str = "error", summary: str = "") -> Failure:
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)]
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if not _is_pipeline_frame(frame)]
     first_lesson = next((i for i, frame in enumerate(frames) if frame.filename == block.path), None)
     frames = frames[first_lesson:] if first_lesson is not None else []
     lesson_frames = [frame for frame in frames if frame.filename == block.path]
@@ -170,6 +171,11 @@ def _failure_from(block: LessonBlock, error: BaseException, kind: str = "error",
     summary = summary or f"{type(error).__name__}: {error}"
     stack = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(error))
     return _failure(block, line, kind, summary, "fix the lesson code at this line", stack)
+
+
+def _is_pipeline_frame(frame: traceback.FrameSummary) -> bool:
+    """Frames of this package (the runner, its sandbox hooks) mean nothing to a lesson author."""
+    return Path(frame.filename).resolve().parent == PACKAGE_DIR
 
 
 def _failure(block: LessonBlock, line: int, kind: str, summary: str, fix: str, stack: str = "") -> Failure:

@@ -96,10 +96,11 @@ def test_a_hanging_block_is_stopped_at_its_time_limit(lessons, store):
 
 
 def test_a_lesson_over_its_total_limit_names_the_running_block(lessons, store):
-    lesson = lessons.markdown("01-demo", "\n```python\nx = 1\n```\n\n```python\nimport time\ntime.sleep(30)\n```\n")
-    outcome = run_lesson(lesson, store, lesson_timeout=3)
+    lesson = lessons.markdown("01-demo", "\n```python\nx = 1\n```\n\n```python\nimport time\ntime.sleep(120)\n```\n")
+    # 10 s leaves the child ample time to start and reach the sleeping block on a busy machine
+    outcome = run_lesson(lesson, store, lesson_timeout=10)
     assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import time')}: "
-                                      "the lesson exceeded its time limit of 3 s")
+                                      "the lesson exceeded its time limit of 10 s")
 
 
 def test_a_must_raise_block_that_does_not_raise_fails(lessons, store):

@@ -82,6 +82,10 @@ def child_environment(work: Path) -> dict[str, str]:
         "TMPDIR": str(work / "tmp"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
+        # One CPU thread per lesson: lessons run side by side (pytest-xdist), and the printed
+        # numbers of a training run do not depend on how many cores the machine has.
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [repo, environment.get("PYTHONPATH")])),
     })
     return environment

@@ -54,7 +54,7 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
 def _run_child(lesson: Lesson, work: Path, device: str, timeout: float) -> tuple[str | None, dict | None]:
     command = [sys.executable, "-m", "site_src.runner", str(lesson.folder.resolve()), "--device", device]
     try:
-        done = subprocess.run(command, cwd=work, env=child_environment(work), capture_output=True,
+        done = subprocess.run(command, cwd=work, env=child_environment(work, device), capture_output=True,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired as expired:
         return _lesson_timeout(lesson, timeout, expired.stderr), None
@@ -69,7 +69,7 @@ def _run_child(lesson: Lesson, work: Path, device: str, timeout: float) -> tuple
     return None, result
 
 
-def child_environment(work: Path) -> dict[str, str]:
+def child_environment(work: Path, device: str = "cpu") -> dict[str, str]:
     """The parent's environment, with every cache and temp path moved into the workdir."""
     environment = dict(os.environ)
     repo = str(Path(__file__).resolve().parent.parent)
@@ -82,12 +82,13 @@ def child_environment(work: Path) -> dict[str, str]:
         "TMPDIR": str(work / "tmp"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
-        # One CPU thread per lesson: lessons run side by side (pytest-xdist), and the printed
-        # numbers of a training run do not depend on how many cores the machine has.
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [repo, environment.get("PYTHONPATH")])),
     })
+    if device == "cpu":
+        # One CPU thread per lesson: lessons run side by side (pytest-xdist), and the numbers
+        # a training run prints do not depend on how many cores the machine has. A GPU run
+        # keeps every core, so a lesson's CPU-vs-GPU timing compares fairly.
+        environment.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     return environment
 
 

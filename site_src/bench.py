@@ -19,6 +19,7 @@ from .extract import write_module
 from .lessons import discover_lessons
 from .records import RecordStore
 from .run import child_environment, run_lesson
+from .runner import prepare_workdir
 
 COPIED = ("lessons", "docs", "mkdocs.yml", "mkdocs.en.yml", "conftest.py", "pyproject.toml")
 JOBS = "2"

@@ -22,6 +22,7 @@ from .run import child_environment, run_lesson
 from .runner import prepare_workdir
 
 COPIED = ("lessons", "docs", "mkdocs.yml", "mkdocs.en.yml", "conftest.py", "pyproject.toml")
+LINKED = ("site_src", "tools")  # read-only for the benchmark: linked, not copied
 JOBS = "2"
 
 
@@ -62,6 +63,9 @@ def _copy_course(root: Path, copy: Path) -> None:
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, copy / name)
+    for name in LINKED:
+        if (root / name).exists():
+            (copy / name).symlink_to(root / name)
 
 
 def _pytest(copy: Path, *paths: str) -> list[str]:

@@ -219,11 +219,13 @@ def module_text(lesson: Lesson, blocks: list[LessonBlock]) -> str:
     ]
     for block in blocks:
         parts.append(f"\n# %% {block.path}:{block.line}")
-        parts.append(_module_cell(block))
+        parts.append(module_cell(block))
     return "\n".join(parts) + "\n"
 
 
-def _module_cell(block: LessonBlock) -> str:
+def module_cell(block: LessonBlock) -> str:
+    """One block as plain ``python`` runs it: the same code, guarded or commented as its options say.
+    Also used for the site's "copy up to here" scripts and the downloadable ``.py`` files."""
     options, code = block.options, block.code
     if not options.run:
         return "# (shown in the lesson, not run)\n" + textwrap.indent(code, "# ", lambda _: True)

@@ -5,24 +5,38 @@ en build (mkdocs.en.yml, which inherits it) writes ``/en/``. In each build the p
 the other language are dropped and ``X.en.md`` is served at ``X.md``'s address, so the
 same page has the same path in both languages and the language switch keeps the reader
 on it. The build fails, naming each lesson, if a lesson's record is missing or stale.
+
+Each lesson also gets its downloads (``<slug>.py``, ``<slug>.ipynb``) beside its page, a
+header under its title, the data of its "copy up to here" buttons, and (notebook
+lessons) HTML tidied to match Markdown pages. Math on every page is typeset here, at
+build time (site_src/mathjax.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin
 
 import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
+from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.extract import extract_blocks
 from site_src.lessons import Lesson, discover_lessons, read_front_matter
+from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
+from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
 from site_src.records import RecordStore, lesson_key
 from site_src.render import (
     FIGURES_FOLDER,
+    LABELS,
     RecordedLesson,
+    copy_data,
+    download_names,
+    lesson_header,
     page_name,
     point_lesson_links,
     render_markdown_lesson,
@@ -31,6 +45,13 @@ from site_src.render import (
 
 LESSONS_NAV_MARK = "lessons/"
 LESSON_LIST_MARK = "<!-- lesson-list -->"
+# docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
+LEARNING_PATH = "assets/learning-path.svg"
+LEARNING_PATH_ALT = {
+    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段",
+    "en": "Learning path: the 13 lessons from 00 Why PyTorch to 12 LeNet, in four stages: "
+          "basics, training, data and networks",
+}
 
 # ------------------------------------------------------------------------------ hooks
 
@@ -54,14 +75,38 @@ def on_files(files: Files, config) -> Files:
     for lesson in lessons:
         for file in _lesson_files(lesson, lessons, lang, config):
             kept.append(file)
+    for font in font_files():
+        kept.append(File.generated(config, f"{FONTS_URI}/{font.name}", abs_src_path=str(font)))
     return kept
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     lessons = _lessons(config)
     if LESSON_LIST_MARK in markdown:
-        markdown = markdown.replace(LESSON_LIST_MARK, lesson_table(lessons, _language(config)))
+        lang = _language(config)
+        markdown = markdown.replace(LESSON_LIST_MARK, learning_path(lang) + "\n\n" + lesson_table(lessons, lang))
     return point_lesson_links(markdown, lessons)
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    lessons = _lessons(config)
+    lesson = _lesson_of(page, lessons)
+    lang = _language(config)
+    if lesson is not None:
+        # mkdocs-jupyter wraps notebook files after on_files, which hides their edit_uri: set it here.
+        page.edit_url = _edit_url(config, lesson.sources[lang].rel)
+        blocks = extract_blocks(lesson.sources[lang])
+        if lesson.format == "notebook":
+            html = tidy_notebook_html(html, blocks, LABELS[lang])
+        html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config)))
+        html += copy_data(lesson, blocks, lang)
+    if has_math(html):
+        try:
+            html = typeset(html, get_relative_url(FONTS_URI, page.url), page.file.edit_uri or page.file.src_uri,
+                           _root(config) / "build" / "cache" / "mathjax")
+        except MathError as error:
+            raise PluginError(str(error)) from None
+    return html
 
 
 # -------------------------------------------------------------------- helper functions
@@ -121,8 +166,40 @@ def _language_view(file: File, lang: str, files: Files, config) -> File | None:
     return file
 
 
+def _lesson_of(page, lessons: list[Lesson]) -> Lesson | None:
+    """The lesson whose page this is (``lessons/<slug>/index.md`` or ``.ipynb``), or None."""
+    parts = page.file.src_uri.split("/")
+    if len(parts) != 3 or parts[0] != "lessons":
+        return None
+    return next((lesson for lesson in lessons if lesson.slug == parts[1] and parts[2] == page_name(lesson)), None)
+
+
+def _edit_url(config, rel: str) -> str | None:
+    """The "edit this page" address of a repository file, as MkDocs builds it from repo_url and edit_uri."""
+    if not config.repo_url or not config.edit_uri:
+        return None
+    return urljoin(config.repo_url.rstrip("/") + "/", config.edit_uri + rel)
+
+
+def _after_title(html: str, extra: str) -> str:
+    """``extra`` right after the page's first ``<h1>`` (or first, if the page has none)."""
+    end = html.find("</h1>")
+    return html[:end + 5] + extra + html[end + 5:] if end >= 0 else extra + html
+
+
+def _colab(lesson: Lesson, lang: str, config) -> str | None:
+    """Colab's link to the lesson's notebook on the branch named by ``extra.notebooks_branch``."""
+    branch = config.extra.get("notebooks_branch")
+    if not branch or not config.repo_url:
+        return None
+    try:
+        return colab_url(config.repo_url, branch, notebook_path(lang, lesson))
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+
+
 def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> list[File]:
-    """The page of one lesson in this language, plus its figures and data files."""
+    """The page of one lesson in this language, plus its downloads, figures and data files."""
     root = _root(config)
     store = RecordStore(root / "build" / "records")
     record = store.fresh_record(lesson, lesson_key(lesson))
@@ -145,6 +222,12 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
         page = File(page_uri, str(notebooks_dir), config.site_dir, config.use_directory_urls)
     page.edit_uri = source.rel
     files = [page]
+    names = download_names(lesson)
+    site_url = config.site_url or ""
+    files.append(File.generated(config, f"lessons/{lesson.slug}/{names['py']}",
+                                content=download_script(source, blocks, lesson, lessons, site_url)))
+    files.append(File.generated(config, f"lessons/{lesson.slug}/{names['ipynb']}",
+                                content=download_notebook(source, blocks, recorded, lessons, site_url)))
     for figure in sorted(recorded.figures_dir.glob("*.png")):
         files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
                                     abs_src_path=str(figure)))
@@ -152,6 +235,11 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
         files.append(File.generated(config, f"lessons/{lesson.slug}/{data.relative_to(lesson.folder).as_posix()}",
                                     abs_src_path=str(data)))
     return files
+
+
+def learning_path(lang: str) -> str:
+    """The home page's learning-path figure (Markdown)."""
+    return f"![{LEARNING_PATH_ALT[lang]}]({LEARNING_PATH}){{ .lesson-figure .learning-path }}"
 
 
 def lesson_table(lessons: list[Lesson], lang: str) -> str:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from lesson_fixtures import REPO
 
@@ -34,6 +35,12 @@ plt.show()
 1 / 0
 ```
 
+导数 $\\frac{dy}{dx}$ 与
+
+$$
+y = x^2
+$$
+
 练习：
 
 ```python
@@ -49,7 +56,7 @@ NOTEBOOK_ZH = """
 # %% [markdown]
 # # 自动求导演示
 #
-# 回到[张量](../01-markdown/index.md)。
+# 回到[张量](../01-markdown/index.md)。求导 $y = x^2$。
 
 # %%
 import matplotlib.pyplot as plt
@@ -65,7 +72,8 @@ plt.show()
 def _english(text: str) -> str:
     return (text.replace("张量演示", "Tensor demo").replace("自动求导演示", "Autograd demo")
             .replace("一条直线", "a straight line").replace("一条曲线", "a curve")
-            .replace("练习：", "Exercise:").replace("见[自动求导](../02-notebook/index.py)", "See [autograd](../02-notebook/index.en.py)")
+            .replace("练习：", "Exercise:")
+            .replace("见[自动求导](../02-notebook/index.py)", "See [autograd](../02-notebook/index.en.py)")
             .replace("回到[张量](../01-markdown/index.md)", "Back to [tensors](../01-markdown/index.en.md)"))
 
 
@@ -74,7 +82,8 @@ def _site_root(root: Path) -> None:
     (root / "docs").mkdir()
     (root / "docs" / "index.md").write_text("# 首页\n\n<!-- lesson-list -->\n", encoding="utf-8")
     (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- lesson-list -->\n", encoding="utf-8")
-    shutil.copytree(REPO / "docs" / "stylesheets", root / "docs" / "stylesheets")
+    for folder in ("stylesheets", "javascripts", "assets"):
+        shutil.copytree(REPO / "docs" / folder, root / "docs" / folder)
     local = (f"hooks: [{REPO / 'site_src' / 'mkdocs_hooks.py'}]\n"
              f"theme:\n  custom_dir: {REPO / 'site_src' / 'overrides'}\n")
     (root / "mkdocs.yml").write_text(
@@ -119,8 +128,11 @@ def test_notebook_lesson_pages_are_rendered_cells_with_outputs(built_site, prefi
     html = (built_site / prefix / "lessons/02-notebook/index.html").read_text(encoding="utf-8")
     assert "jp-Cell" in html
     assert "notebook output 7" in html
-    assert "data:image/png;base64," in html
+    assert 'src="figures/02-notebook-b01-1.png"' in html and "data:image/png;base64," not in html
     assert "# %%" not in html
+    # mkdocs-jupyter's inline JupyterLab CSS, scripts and prompts are gone; code is Material's
+    assert "--jp-" not in html and "In&nbsp;[" not in html and html.count("<style") == 1  # the one is MathJax's
+    assert '<div class="highlight" data-lesson-block="0"><pre><span></span><code>' in html
 
 
 def test_english_pages_hold_the_english_text(built_site):
@@ -178,3 +190,45 @@ def test_the_build_refuses_a_missing_record(tmp_path):
     _site_root(tmp_path)
     with pytest.raises(SiteBuildError, match="record is missing.*run `make test`"):
         build_site(tmp_path)
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+@pytest.mark.parametrize("slug", ["01-markdown", "02-notebook"])
+def test_lesson_pages_have_a_header_downloads_and_copy_data(built_site, prefix, slug):
+    html = (built_site / prefix / f"lessons/{slug}/index.html").read_text(encoding="utf-8")
+    assert '<div class="lesson-meta">' in html
+    assert f'<a href="{slug}.py" download>.py</a>' in html
+    colab = "https://colab.research.google.com/github/hands-on-pytorch/course/blob/notebooks/"
+    assert f"{colab}{prefix}lessons/{slug}/{slug}.ipynb" in html
+    assert '<script type="application/json" id="lesson-code">' in html
+    assert (built_site / prefix / f"lessons/{slug}/{slug}.py").exists()
+    nbformat.validate(nbformat.read(built_site / prefix / f"lessons/{slug}/{slug}.ipynb", as_version=4))
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_math_is_typeset_at_build_time_on_both_kinds_of_page(built_site, prefix):
+    for slug in ("01-markdown", "02-notebook"):
+        html = (built_site / prefix / f"lessons/{slug}/index.html").read_text(encoding="utf-8")
+        assert "<mjx-container" in html and "../../assets/mathjax/woff-v2/" in html
+        assert "$y = x^2$" not in html and "\\(" not in html
+    assert (built_site / prefix / "assets/mathjax/woff-v2/MathJax_Main-Regular.woff").exists()
+
+
+def test_edit_links_point_at_the_lesson_source_in_both_formats(built_site):
+    edit = "https://github.com/hands-on-pytorch/course/edit/main/lessons/"
+    assert f'href="{edit}02-notebook/index.py"' in (built_site / "lessons/02-notebook/index.html").read_text(encoding="utf-8")
+    assert f'href="{edit}01-markdown/index.en.md"' in (built_site / "en/lessons/01-markdown/index.html").read_text(
+        encoding="utf-8")
+
+
+def test_the_home_page_shows_the_learning_path_in_its_language(built_site):
+    assert '<img alt="学习路线图' in (built_site / "index.html").read_text(encoding="utf-8")
+    assert "Basics" in (built_site / "en/assets/learning-path.svg").read_text(encoding="utf-8")
+    assert "基础" in (built_site / "assets/learning-path.svg").read_text(encoding="utf-8")
+
+
+def test_pages_load_nothing_from_outside_the_site(built_site):
+    from site_src.page_weight import page_weight
+
+    for page in ("lessons/01-markdown/index.html", "en/lessons/02-notebook/index.html", "index.html"):
+        assert page_weight(built_site, built_site / page).missing == ()

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
@@ -232,8 +232,12 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
         files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
                                     abs_src_path=str(figure)))
     for data in lesson.data_files():
-        files.append(File.generated(config, f"lessons/{lesson.slug}/{data.relative_to(lesson.folder).as_posix()}",
-                                    abs_src_path=str(data)))
+        file = File.generated(config, f"lessons/{lesson.slug}/{data.relative_to(lesson.folder).as_posix()}",
+                              abs_src_path=str(data))
+        if file.is_documentation_page():
+            # A Markdown file beside the data (its licence) becomes a page of its own, not a lesson in the nav.
+            file.inclusion = InclusionLevel.NOT_IN_NAV
+        files.append(file)
     return files
 
 

@@ -409,6 +409,7 @@ def test_dark_mode_keeps_figures_readable_and_screenshots_are_saved(browser, sit
         # Frame a figure with the code and output above it: what the README promises.
         figure.evaluate("img => { img.loading = 'eager'; return img.decode(); }")
         figure.evaluate("img => window.scrollTo(0, img.getBoundingClientRect().top + window.scrollY - 520)")
+        page.wait_for_timeout(600)  # the header swaps the site name for the page title, animated
         page.screenshot(path=SCREENSHOTS / f"{name}.png")
         page.context.close()
         assert not watch.problems(), "\n".join(watch.problems())

@@ -100,8 +100,9 @@ def built_site(tmp_path_factory) -> Path:
     lessons = LessonFolder(root)
     _site_root(root)
     store = RecordStore(root / "build" / "records")
-    for lesson in (lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH)),
-                   lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH))):
+    markdown = lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH))
+    (markdown.folder / "DATA-LICENSE.md").write_text("# Licence of the data\n", encoding="utf-8")
+    for lesson in (markdown, lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH))):
         assert run_lesson(lesson, store).failure is None
     build_site(root)
     return root / "site"
@@ -232,3 +233,8 @@ def test_pages_load_nothing_from_outside_the_site(built_site):
 
     for page in ("lessons/01-markdown/index.html", "en/lessons/02-notebook/index.html", "index.html"):
         assert page_weight(built_site, built_site / page).missing == ()
+
+
+def test_a_markdown_file_among_a_lessons_data_is_a_page_outside_the_nav(built_site):
+    # The strict build would fail if it were a page missing from the nav.
+    assert "Licence of the data" in (built_site / "lessons/01-markdown/DATA-LICENSE/index.html").read_text(encoding="utf-8")

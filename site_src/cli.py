@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="front matter, block syntax and zh/en parity of lessons")
     check.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
     commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
+    commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
     new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
@@ -119,6 +120,14 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_weight(args) -> int:
+    from .page_weight import weight_report
+
+    report, ok = weight_report(args.root / "site")
+    print(report)
+    return 0 if ok else 1
+
+
 def cmd_bench(args) -> int:
     from .bench import print_figures, run_benchmark
 
@@ -128,5 +137,5 @@ def cmd_bench(args) -> int:
 
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
-    "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench,
+    "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
 }

@@ -25,6 +25,7 @@ from mkdocs.utils import get_relative_url
 
 from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.extract import extract_blocks
+from site_src.glossary import glossary_table, load_glossary
 from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
@@ -45,6 +46,8 @@ from site_src.render import (
 
 LESSONS_NAV_MARK = "lessons/"
 LESSON_LIST_MARK = "<!-- lesson-list -->"
+GLOSSARY_MARK = "<!-- glossary -->"
+GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossary pages
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
 LEARNING_PATH_ALT = {
@@ -85,6 +88,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if LESSON_LIST_MARK in markdown:
         lang = _language(config)
         markdown = markdown.replace(LESSON_LIST_MARK, learning_path(lang) + "\n\n" + lesson_table(lessons, lang))
+    if GLOSSARY_MARK in markdown:
+        terms = load_glossary(Path(config.docs_dir) / GLOSSARY_FILE)
+        page_names = {lesson.slug: page_name(lesson) for lesson in lessons}
+        markdown = markdown.replace(GLOSSARY_MARK, glossary_table(terms, lessons, _language(config), page_names))
     return point_lesson_links(markdown, lessons)
 
 

@@ -26,3 +26,16 @@ def test_each_term_appears_in_its_lesson_in_both_languages(term):
     lesson = LESSONS[term.lesson]
     assert term.zh in lesson.zh.read_text(), f"{term.zh} is not in {lesson.zh.rel}"
     assert term.en.lower() in lesson.en.read_text().lower(), f"{term.en} is not in {lesson.en.rel}"
+
+
+def test_the_tables_link_each_term_to_its_lesson_in_the_page_language():
+    from site_src.glossary import glossary_table
+    from site_src.render import page_name
+
+    lessons = list(LESSONS.values())
+    names = {slug: page_name(lesson) for slug, lesson in LESSONS.items()}
+    zh = glossary_table(TERMS, lessons, "zh", names).splitlines()
+    en = glossary_table(TERMS, lessons, "en", names).splitlines()
+    assert len(zh) == len(en) == len(TERMS) + 2
+    assert "| 张量 | tensor | [01 张量 (tensor)：PyTorch 的基本数据结构](lessons/01-tensors/index.md) |" in zh
+    assert any(row.startswith("| autograd | 自动求导 | [02 ") and "lessons/02-autograd/index.ipynb" in row for row in en)

@@ -11,7 +11,7 @@ MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup browser serve build test test-lessons check extract bench clean
+.PHONY: setup browser serve build test check extract new bench weight clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -64,6 +64,18 @@ check: setup
 
 extract: setup
 	$(PY) -m site_src extract
+
+## make new SLUG=13-recurrent-networks TITLE="循环神经网络" TITLE_EN="Recurrent networks" [NOTEBOOK=1]
+new: setup
+	$(PY) -m site_src new "$(SLUG)" --title "$(TITLE)" --title-en "$(TITLE_EN)" $(if $(NOTEBOOK),--notebook,)
+
+## Timings of the pipeline on this machine (see docs/benchmarks.md)
+bench: setup
+	$(PY) -m site_src bench
+
+## Bytes of each lesson page (needs a built site)
+weight: setup
+	$(PY) -m site_src weight
 
 clean:
 	rm -rf build site

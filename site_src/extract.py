@@ -13,9 +13,6 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jupytext
-from jupytext.formats import get_format_implementation
-from jupytext.header import header_to_metadata_and_cell
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -124,6 +121,12 @@ def _hidden_fences(rel: str, lines: list[str], fence_lines: set[int]) -> list[Pr
 
 def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], list[Problem]]:
     """Code cells with their file lines, read with jupytext's own percent-format reader."""
+    # Imported here: jupytext (and nbformat under it) costs 0.3 s per lesson process,
+    # which Markdown lessons need not pay.
+    import jupytext
+    from jupytext.formats import get_format_implementation
+    from jupytext.header import header_to_metadata_and_cell
+
     text = source.read_text()
     try:
         jupytext.reads(text, fmt="py:percent")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .extract import write_module
 from .lessons import discover_lessons
+from .page_weight import lesson_pages, page_weight
 from .records import RecordStore
 from .run import child_environment, run_lesson
 from .runner import prepare_workdir
@@ -44,6 +45,8 @@ def run_benchmark(root: Path, edited_lesson: str | None = None) -> list[Figure]:
             Figure("warm re-run, nothing changed", _timed(_pytest("lessons"), copy)),
             Figure("mkdocs build alone (zh + en)", _timed([sys.executable, "-m", "site_src", "build"], copy)),
         ]
+        heaviest = max((page_weight(copy / "site", page) for page in lesson_pages(copy / "site")),
+                       key=lambda weight: weight.total)
         _edit_first_print(edited.zh.path)
         _edit_first_print(edited.en.path)
         edit_seconds = _timed(_pytest("lessons"), copy) + _timed([sys.executable, "-m", "site_src", "build"], copy)
@@ -52,6 +55,8 @@ def run_benchmark(root: Path, edited_lesson: str | None = None) -> list[Figure]:
         figures.append(Figure("sum of lessons run by bare `python` (best of 2)", bare))
         figures.append(Figure("sum of lessons run by the harness (best of 2)", harness,
                               f"overhead {100 * (harness - bare) / bare:+.1f} %"))
+    figures.append(Figure(f"heaviest lesson page ({heaviest.page}), HTML + CSS + JS", 0.0,
+                          f"{heaviest.total / 1000:.0f} KB as files, {heaviest.transfer / 1000:.0f} KB sent (gzip)"))
     return figures
 
 
@@ -111,4 +116,5 @@ def _bare_run(lesson, module: Path) -> float:
 def print_figures(figures: list[Figure]) -> None:
     width = max(len(figure.name) for figure in figures)
     for figure in figures:
-        print(f"{figure.name:<{width}}  {figure.seconds:7.1f} s  {figure.note}")
+        seconds = f"{figure.seconds:7.1f} s" if figure.seconds else " " * 9
+        print(f"{figure.name:<{width}}  {seconds}  {figure.note}")

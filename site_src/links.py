@@ -104,3 +104,17 @@ def _anchors(page: Path) -> set[str]:
                          if cell.cell_type == "markdown")
     tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
     return {SLUGIFY(tokens[i + 1].content, "-") for i, token in enumerate(tokens) if token.type == "heading_open"}
+
+
+def check_alt_text(lesson: Lesson, record: dict) -> list[Problem]:
+    """Blocks whose recorded run drew a figure but that give it no ``#| alt:`` text, per language."""
+    from .extract import extract_blocks
+
+    drew = {block["index"] for block in record.get("blocks", []) if block.get("figures")}
+    return [
+        Problem(source.rel, block.line, "this block shows a figure but has no alt text",
+                "add a first line `#| alt: what the figure shows` (in this file's language)")
+        for source in lesson.sources.values()
+        for block in extract_blocks(source)
+        if block.index in drew and not block.options.alt
+    ]

@@ -10,7 +10,7 @@ import pytest
 
 from .extract import extract_blocks
 from .lessons import check_front_matter, find_lesson
-from .links import check_links
+from .links import check_alt_text, check_links
 from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
@@ -71,3 +71,6 @@ class LessonRunItem(_LessonItem):
         self.user_properties.append(("lesson-seconds", outcome.seconds))
         if outcome.failure:
             raise LessonProblem(outcome.failure)
+        missing_alt = check_alt_text(lesson, outcome.record)
+        if missing_alt:
+            raise LessonError(missing_alt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lesson_fixtures import line_of
 
-from site_src.links import check_links
+from site_src.links import check_alt_text, check_links
 
 
 def test_links_to_lessons_anchors_and_files_that_exist_pass(lessons):
@@ -45,3 +45,15 @@ def test_links_in_notebook_lessons_are_checked(lessons):
 def test_external_links_are_not_followed(lessons):
     lesson = lessons.markdown("01-first", "See [PyTorch](https://pytorch.org/docs/).\n")
     assert check_links(lesson) == []
+
+
+def test_a_figure_without_alt_text_is_reported_in_each_language(lessons):
+    from site_src.records import RecordStore
+    from site_src.run import run_lesson
+
+    body = "```python\n#| alt: {alt}\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\n```\n"
+    lesson = lessons.markdown("01-first", body.format(alt="一条线"), body.replace("#| alt: {alt}\n", ""))
+    record = run_lesson(lesson, RecordStore(lessons.root / "build" / "records")).record
+    (problem,) = check_alt_text(lesson, record)
+    assert (problem.path, problem.line) == ("lessons/01-first/index.en.md", line_of(lesson.en.path, "import matplotlib"))
+    assert "has no alt text" in problem.message

@@ -16,7 +16,7 @@ from .new import new_lesson
 from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
-from .site import SiteBuildError, build_site, serve_site
+from .site import SiteBuildError, build_site, serve_site, site_prefix
 
 
 def project_root(start: Path) -> Path:
@@ -109,7 +109,7 @@ def cmd_build(args) -> int:
 def cmd_serve(args) -> int:
     status = cmd_build(args)
     if status == 0:
-        serve_site(args.root / "site", args.port)
+        serve_site(args.root / "site", args.port, site_prefix(args.root))
     return status
 
 

@@ -10,7 +10,9 @@ import functools
 import http.server
 import logging
 import os
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.en.yml")
 
@@ -49,17 +51,71 @@ class _ProblemCollector(logging.Handler):
         self.messages.append(f"{record.levelname}: {record.getMessage()}")
 
 
-def serve_site(site_dir: Path, port: int) -> None:
-    handler = functools.partial(QuietHandler, directory=str(site_dir))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        print(f"Serving the course at http://127.0.0.1:{port}/ (zh) and http://127.0.0.1:{port}/en/ (en). "
-              "Ctrl+C stops.", flush=True)
+def site_prefix(root: Path) -> str:
+    """The path part of mkdocs.yml's site_url (``/course/``): where GitHub Pages serves the site."""
+    from mkdocs.config import load_config
+
+    return urlsplit(load_config(str(root / MKDOCS_CONFIGS[0])).site_url or "/").path or "/"
+
+
+def serve_site(site_dir: Path, port: int, prefix: str) -> None:
+    """Serve the built site the way GitHub Pages will: under ``prefix``, with 404.html for misses."""
+    with pages_server(site_dir, port, prefix) as server:
+        print(f"Serving the course at http://127.0.0.1:{port}{prefix} (zh) and "
+              f"http://127.0.0.1:{port}{prefix}en/ (en). Ctrl+C stops.", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
+def pages_server(site_dir: Path, port: int, prefix: str) -> http.server.ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 (port 0: any free one) that behaves like GitHub Pages."""
+    handler = functools.partial(PagesHandler, directory=str(site_dir), prefix=prefix)
+    return QuietServer(("127.0.0.1", port), handler)
+
+
+class PagesHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under ``prefix`` (the path of ``site_url``: the 404 page's links are
+    absolute); ``/`` redirects there; anything missing gets 404.html with status 404."""
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        self.prefix = prefix
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self):
+        if urlsplit(self.path).path in ("", "/") and self.prefix != "/":
+            self.send_response(302)
+            self.send_header("Location", self.prefix)
+            self.end_headers()
+            return None
+        return super().do_GET()
+
+    def translate_path(self, path: str) -> str:
+        path = urlsplit(path).path
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "no-such-file")
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def send_error(self, code, message=None, explain=None):
+        not_found = Path(self.directory) / "404.html"
+        if code != 404 or not not_found.exists():
+            return super().send_error(code, message, explain)
+        body = not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def log_message(self, format, *args):  # noqa: A002 — the signature is http.server's
         pass
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A browser that closes a connection early (a cancelled prefetch) is not an error of the site."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import functools
-import http.server
 import json
 import os
 import subprocess
@@ -30,13 +28,14 @@ from site_src.extract import extract_blocks
 from site_src.lessons import discover_lessons, read_front_matter
 from site_src.records import RecordStore
 from site_src.render import COPY_DATA_ID, copy_script
+from site_src.site import pages_server, site_prefix
 
 pytestmark = pytest.mark.browser
 
 # SITE_DIR: test another build than the one in site/ (its lessons and records are beside it)
 SITE = Path(os.environ.get("SITE_DIR", REPO / "site"))
 ROOT = SITE.parent
-PREFIX = "/course/"  # the path of site_url in mkdocs.yml
+PREFIX = site_prefix(REPO)  # "/course/", as GitHub Pages serves it
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
@@ -49,43 +48,11 @@ LANGUAGES = {"zh": "", "en": "en/"}
 # ------------------------------------------------------------------------ fixtures
 
 
-class _PagesHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site at /course/ like GitHub Pages: anything missing gets 404.html, status 404."""
-
-    def translate_path(self, path: str) -> str:
-        path = urlsplit(path).path
-        if not path.startswith(PREFIX):
-            return str(SITE / "no-such-file")
-        return super().translate_path("/" + path[len(PREFIX):])
-
-    def send_error(self, code, message=None, explain=None):
-        if code != 404:
-            return super().send_error(code, message, explain)
-        body = (SITE / "404.html").read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format, *args):  # noqa: A002 — the signature is http.server's
-        pass
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    """A browser that closes a connection early (a cancelled prefetch) is not an error of the site."""
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 @pytest.fixture(scope="module")
 def site_url() -> str:
     if not (SITE / "index.html").exists() or not (SITE / "en" / "index.html").exists():
         pytest.fail(f"no built site in {SITE}: run `python -m site_src build` first (`make test` does)")
-    server = _QuietServer(("127.0.0.1", 0), functools.partial(_PagesHandler, directory=str(SITE)))
+    server = pages_server(SITE, 0, PREFIX)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="front matter, block syntax and zh/en parity of lessons")
     check.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
     commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
+    commands.add_parser("compare", help="check that the GPU run (build/records-cuda) printed the CPU run's numbers")
     commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
@@ -120,6 +121,18 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from .compare import compare_runs
+
+    lessons = discover_lessons(args.root / "lessons")
+    cpu, gpu = default_store(args.root / "lessons", "cpu"), default_store(args.root / "lessons", "cuda")
+    problems = [problem for lesson in lessons for problem in compare_runs(lesson, cpu, gpu)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"compared {len(lessons)} lessons' GPU and CPU outputs: {len(problems)} difference(s)")
+    return 1 if problems else 0
+
+
 def cmd_weight(args) -> int:
     from .page_weight import weight_report
 
@@ -138,4 +151,5 @@ def cmd_bench(args) -> int:
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
+    "compare": cmd_compare,
 }

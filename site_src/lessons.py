@@ -22,6 +22,7 @@ SOURCE_NAMES = {
 }
 FOLDER_PATTERN = re.compile(r"^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 FORMAT_HELP = "see docs/lesson-format.md"
+SEEDABLE_DATASETS = ("mnist",)  # what site_src/datasets.py can write offline; keep the two in step
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,9 @@ def check_front_matter(lessons: list[Lesson]) -> list[Problem]:
         if zh.order != int(lesson.slug[:2]):
             problems.append(Problem(lesson.zh.rel, 2, f"`order: {zh.order}` does not match the folder number {lesson.slug[:2]}",
                                     f"set `order: {int(lesson.slug[:2])}`"))
+        for unknown in sorted(set(zh.datasets) - set(SEEDABLE_DATASETS)):
+            problems.append(Problem(lesson.zh.rel, 2, f"`datasets:` names `{unknown}`, which the runner cannot seed",
+                                    f"use one of {', '.join(SEEDABLE_DATASETS)}, or ship the data in the lesson folder"))
         for missing in sorted(set(zh.prerequisites) - slugs):
             problems.append(Problem(lesson.zh.rel, 2, f"prerequisite `{missing}` is not a lesson",
                                     "use a lesson folder name, e.g. `01-tensors`"))

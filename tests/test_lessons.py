@@ -64,3 +64,15 @@ def test_a_lesson_in_one_language_only_is_reported(lessons):
     with pytest.raises(LessonError, match="index.md: this lesson exists in zh only — add its en version"):
         discover_lessons(lessons.lessons_dir)
     assert lesson.zh.path.exists()
+
+
+def test_a_data_set_the_runner_cannot_seed_is_reported(lessons):
+    from site_src.datasets import SEEDERS
+    from site_src.lessons import SEEDABLE_DATASETS
+
+    assert set(SEEDABLE_DATASETS) == set(SEEDERS)
+    lesson = lessons.markdown("01-demo", "text\n")
+    for path in (lesson.zh.path, lesson.en.path):
+        path.write_text(path.read_text(encoding="utf-8").replace("time: 5", "time: 5\ndatasets: [cifar10]"), encoding="utf-8")
+    (problem,) = check_front_matter([lesson])
+    assert problem.message == "`datasets:` names `cifar10`, which the runner cannot seed"

@@ -128,26 +128,23 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, devi
 
 
 def _judge(block: LessonBlock, record: BlockRecord, error: BaseException | None) -> Failure | None:
+    """None if the block did what it promised; else the failure, and the record marked failed."""
     expected = block.options.raises
-    if expected is None:
-        if error is None:
-            return None
-        record.status = "failed"
-        return _failure_from(block, error)
+    if error is None and expected is None:
+        return None
+    if error is not None and expected in {cls.__name__ for cls in type(error).__mro__}:
+        record.status = "raised"
+        record.error = f"{type(error).__name__}: {error}"
+        return None
+    record.status = "failed"
     if error is None:
-        record.status = "failed"
         return _failure(block, block.line, "did-not-raise",
                         f"this block must raise {expected} but raised nothing",
                         f"fix the block so that it shows the mistake, or remove `#| raises: {expected}`")
-    if expected not in {cls.__name__ for cls in type(error).__mro__} and not isinstance(error, BlockTimeout):
-        record.status = "failed"
-        return _failure_from(block, error, "wrong-exception",
-                             f"this block must raise {expected} but raised {type(error).__name__}: {error}")
-    if isinstance(error, BlockTimeout):
+    if expected is None or isinstance(error, BlockTimeout):
         return _failure_from(block, error)
-    record.status = "raised"
-    record.error = f"{type(error).__name__}: {error}"
-    return None
+    return _failure_from(block, error, "wrong-exception",
+                         f"this block must raise {expected} but raised {type(error).__name__}: {error}")
 
 
 # ---------------------------------------------------------------------- reporting

@@ -9,11 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from .checks import static_problems
 from .extract import write_module
-from .lessons import check_front_matter, discover_lessons, find_lesson
-from .links import check_links
+from .lessons import discover_lessons, find_lesson
 from .new import new_lesson
-from .parity import check_parity
 from .problems import LessonError
 from .run import default_store, run_lesson
 from .site import SiteBuildError, build_site, serve_site, site_prefix
@@ -88,9 +87,7 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
-    problems = check_front_matter(lessons)
-    for lesson in lessons:
-        problems += check_parity(lesson) + check_links(lesson)
+    problems = static_problems(lessons)
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"checked {len(lessons)} lessons: {len(problems)} problem(s)")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from .extract import extract_blocks
-from .lessons import check_front_matter, find_lesson
-from .links import check_alt_text, check_links
-from .parity import check_parity
+from .checks import static_problems
+from .lessons import find_lesson
+from .links import check_alt_text
 from .problems import LessonError
 from .run import default_store, run_lesson
 
@@ -44,15 +43,7 @@ class LessonCheckItem(_LessonItem):
     """Front matter, block syntax, zh/en parity and links: everything decided without running."""
 
     def runtest(self):
-        lesson = self.parent.lesson()
-        problems = check_front_matter([lesson])
-        for source in lesson.sources.values():
-            try:
-                extract_blocks(source)
-            except LessonError as error:
-                problems += error.problems
-        if not problems:
-            problems = check_parity(lesson) + check_links(lesson)
+        problems = static_problems([self.parent.lesson()])
         if problems:
             raise LessonError(problems)
 

@@ -2,12 +2,21 @@
 
 One module per stage:
 
-- ``lessons``  finds lesson folders and reads their front matter;
-- ``extract``  turns a lesson file into code blocks and a runnable module;
-- ``parity``   checks that the zh and en files hold the same code;
-- ``runner``   runs one lesson's blocks in a child process and records what they print;
-- ``records``  stores those recordings, keyed by a hash of what produced them;
-- ``render``   puts recorded outputs under the blocks (Markdown) or into notebooks;
-- ``mkdocs_hooks`` wires ``render`` into MkDocs; ``pytest_plugin`` wires ``runner`` into pytest;
-- ``cli``      the command line: ``python -m site_src extract|run|check|build|serve``.
+- ``lessons``   finds lesson folders and reads their front matter;
+- ``extract``   turns a lesson file into code blocks and a runnable module;
+- ``parity``    checks that the zh and en files hold the same code;
+- ``links``     checks links, anchors, images and figure alt text;
+- ``checks``    runs every check that needs no run, in one pass;
+- ``runner``    runs one lesson's blocks in a child process and records what they print;
+- ``run``       starts that child in a temp dir, with time limits, unless the record is fresh;
+- ``records``   stores those recordings, keyed by a hash of what produced them;
+- ``datasets``  writes real data files (MNIST) offline where the libraries look for them;
+- ``render``    puts recorded outputs under the blocks (Markdown) or into notebooks;
+- ``downloads`` builds each lesson's ``.py`` and ``.ipynb`` downloads;
+- ``notebook_html``, ``mathjax`` tidy notebook pages and typeset math at build time;
+- ``mkdocs_hooks`` wires the above into MkDocs; ``site`` builds and serves both languages;
+- ``pytest_plugin`` / ``pytest_items`` wire ``run`` into pytest;
+- ``compare``   checks that a GPU run printed the CPU run's numbers;
+- ``new``, ``glossary``, ``page_weight``, ``bench`` serve contributors and maintainers;
+- ``cli``       the command line: ``python -m site_src extract|run|check|build|serve|…``.
 """

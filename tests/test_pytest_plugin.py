@@ -62,11 +62,12 @@ def test_rerun_lessons_runs_a_fresh_lesson_again(pytester, course):
 
 
 def test_lesson_timeout_stops_a_lesson_and_names_the_block_it_was_running(pytester, course):
-    lesson = course.markdown("01-demo", "```python\nprint('fast')\n```\n\n```python\nimport time\ntime.sleep(30)\n```\n")
-    result = pytester.runpytest_subprocess("lessons", "--lesson-timeout", "3")
+    lesson = course.markdown("01-demo", "```python\nprint('fast')\n```\n\n```python\nimport time\ntime.sleep(120)\n```\n")
+    # 20 s: enough for the child to start and reach the sleeping block even on a loaded machine
+    result = pytester.runpytest_subprocess("lessons", "--lesson-timeout", "20")
     assert result.ret == 1
     result.stdout.fnmatch_lines([f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import time')}: "
-                                 "the lesson exceeded its time limit of 3 s*"])
+                                 "the lesson exceeded its time limit of 20 s*"])
 
 
 def test_each_lesson_runs_with_one_cpu_thread(pytester, course):

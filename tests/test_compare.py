@@ -82,3 +82,30 @@ def test_the_compare_command_exits_non_zero_on_a_difference_and_zero_without(les
     gpu.record_path("01-demo").write_text(json.dumps({"blocks": [
         {"index": 0, "status": "ok", "stdout": "loss 0.25\n"}, {"index": 1, "status": "ok", "stdout": "x\n"}]}))
     assert cli.main(["compare"]) == 0
+
+
+def test_a_difference_is_named_by_its_place_among_the_numbers(lessons):
+    (problem,) = _compare_one(lessons, "loss 0.25 then 0.5 then 0.75\n", "loss 0.25 then 0.5 then 0.9\n")
+    assert "number 3 is 0.75 on the CPU and 0.9 on the GPU" in problem.message
+
+
+def test_fewer_numbers_on_the_gpu_is_a_difference_too(lessons):
+    (problem,) = _compare_one(lessons, "loss 0.25 0.5\n", "loss 0.25\n")
+    assert "2 numbers on the CPU, 1 on the GPU" in problem.message
+
+
+def test_blocks_that_did_not_run_on_both_devices_are_not_compared_but_later_ones_are(lessons):
+    lesson = lessons.markdown("01-demo", LESSON + "\n```python\nprint(3)\n```\n\n```python\nprint(4)\n```\n")
+    statuses = ["gpu-skipped", "raised", "not-run", "ok"]
+    cpu = RecordStore(lessons.root / "build" / "records")
+    gpu = RecordStore(lessons.root / "build" / "records-cuda")
+    for store, value in ((cpu, "1.0"), (gpu, "2.0")):
+        store.folder("01-demo").mkdir(parents=True, exist_ok=True)
+        blocks = [{"index": i, "status": status, "stdout": f"x {value}\n"} for i, status in enumerate(statuses)]
+        store.record_path("01-demo").write_text(json.dumps({"blocks": blocks}))
+    (problem,) = compare_runs(lesson, cpu, gpu)  # only the last block, the one that ran on both
+    assert problem.line == line_of(lesson.zh.path, "print(4)")
+    gpu_record = json.loads(gpu.record_path("01-demo").read_text())
+    gpu_record["blocks"][3]["status"] = "failed"
+    gpu.record_path("01-demo").write_text(json.dumps(gpu_record))
+    assert compare_runs(lesson, cpu, gpu) == []  # a block that failed on the GPU is the run's failure, not a difference

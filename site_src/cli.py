@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .checks import static_problems
 from .extract import write_module
+from .glue import check_values
 from .lessons import discover_lessons, find_lesson
 from .new import new_lesson
 from .problems import LessonError
@@ -77,8 +78,9 @@ def cmd_run(args) -> int:
                     print(block[name].rstrip("\n"))
             for figure in block["figures"]:
                 print(f"[figure {figure}]")
-    if outcome.failure:
-        print(outcome.failure, file=sys.stderr)
+    failure = outcome.failure or "\n".join(map(str, check_values(lesson, outcome.record)))
+    if failure:
+        print(failure, file=sys.stderr)
         return 1
     state = "unchanged, record reused" if outcome.cached else f"ran in {outcome.seconds:.1f} s"
     print(f"{lesson.slug}: ok ({state})")

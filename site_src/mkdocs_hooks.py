@@ -26,6 +26,7 @@ from mkdocs.utils import get_relative_url
 from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.extract import extract_blocks
 from site_src.glossary import glossary_table, load_glossary
+from site_src.glue import check_values
 from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
@@ -246,6 +247,9 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
         problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
                           f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
         raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")
+    unbound = check_values(lesson, record)
+    if unbound:
+        raise PluginError("the prose names values the run did not record:\n" + "\n".join(map(str, unbound)))
     source = lesson.sources[lang]
     recorded = RecordedLesson(lesson, record, store.folder(lesson.slug))
     blocks = extract_blocks(source)
@@ -263,7 +267,7 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     names = download_names(lesson)
     site_url = config.site_url or ""
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['py']}",
-                                content=download_script(source, blocks, lesson, lessons, site_url)))
+                                content=download_script(source, blocks, recorded, lessons, site_url)))
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['ipynb']}",
                                 content=download_notebook(source, blocks, recorded, lessons, site_url)))
     for figure in sorted(recorded.figures_dir.glob("*.png")):

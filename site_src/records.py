@@ -20,7 +20,7 @@ from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
-RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py")
+RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py")
 
 
 def lesson_key(lesson: Lesson) -> str:

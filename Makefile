@@ -11,7 +11,7 @@ MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup browser serve build test check extract new bench weight mutate screenshot clean
+.PHONY: setup browser serve preview build test check extract new bench weight mutate screenshot clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -47,6 +47,12 @@ browser:
 serve: setup
 	$(PY) -m pytest lessons -q -n $(JOBS)
 	$(PY) -m site_src serve
+
+## Like serve, then on every save: re-run the lesson if its code changed, rebuild, reload the tab.
+## A failing lesson does not stop it: the page shows the failure.
+preview: setup
+	-$(PY) -m pytest lessons -q -n $(JOBS)
+	$(PY) -m site_src preview
 
 build: setup
 	$(PY) -m site_src build

@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--title", required=True, help="the Chinese title")
     new.add_argument("--title-en", required=True, help="the English title")
     new.add_argument("--notebook", action="store_true", help="a jupytext notebook lesson instead of Markdown")
+    preview = commands.add_parser("preview", help="serve the site, re-run and rebuild what each save changes, reload the tab")
+    preview.add_argument("--port", type=int, default=8000)
     serve = commands.add_parser("serve", help="build, then serve site/ at http://127.0.0.1:PORT")
     serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
@@ -115,6 +117,13 @@ def cmd_serve(args) -> int:
     return status
 
 
+def cmd_preview(args) -> int:
+    from .preview import run_preview
+
+    run_preview(args.root, args.port)
+    return 0
+
+
 def cmd_new(args) -> int:
     for path in new_lesson(args.root / "lessons", args.slug, args.title, args.title_en, args.notebook):
         print(f"wrote {path.relative_to(args.root)}")
@@ -160,5 +169,5 @@ def cmd_mutate(args) -> int:
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
-    "compare": cmd_compare, "mutate": cmd_mutate,
+    "compare": cmd_compare, "mutate": cmd_mutate, "preview": cmd_preview,
 }

@@ -32,6 +32,7 @@ LABELS = {
         "solution": "参考答案",
         "gpu_skipped": "这段代码只在 GPU 上运行。本页的输出来自 CPU 上的测试运行，所以这里没有输出。",
         "not_run": "这段代码只展示，不运行。",
+        "failed": "预览：这段代码在最近一次运行中失败",
         "figure": "图",
         "minutes": "约 {minutes} 分钟",
         "prerequisites": "前置课程：",
@@ -54,6 +55,7 @@ LABELS = {
         "gpu_skipped": "This block runs only on a GPU. The outputs on this page come from the tested CPU run, "
                        "so it has none here.",
         "not_run": "This block is shown, not run.",
+        "failed": "Preview: this block failed in the latest run",
         "figure": "figure",
         "minutes": "about {minutes} min",
         "prerequisites": "Prerequisites: ",
@@ -90,6 +92,14 @@ class RecordedLesson:
 
     def block_record(self, block: LessonBlock) -> dict:
         return self.record["blocks"][block.index] if block.index < len(self.record["blocks"]) else {}
+
+    def failure_report(self, block: LessonBlock) -> str | None:
+        """The report of the run's failure if it happened in this block (only ``make preview``
+        shows a failed run; the real build refuses it)."""
+        failure = self.record.get("failure") or {}
+        if self.block_record(block).get("status") != "failed":
+            return None
+        return failure.get("report") or failure.get("summary") or "failed"
 
     def values(self) -> dict:
         """The run's glued values, for ``{{ name }}`` in the prose."""
@@ -200,6 +210,10 @@ def _markdown_block(opening: str, closing: str, block: LessonBlock, recorded: Re
     shown += _text_output(record.get("stdout", ""), "lesson-output")
     shown += _text_output(record.get("stderr", ""), "lesson-stderr")
     shown += _text_output(record.get("error", ""), "lesson-error")
+    report = recorded.failure_report(block)
+    if report:
+        shown += [f'!!! failure "{labels["failed"]}"', "", *textwrap.indent(
+            "\n".join(_text_output(report, "lesson-failure")), "    ").splitlines(), ""]
     for name in record.get("figures", []):
         alt = _alt(block, labels).replace("]", ")").replace("[", "(")
         shown += [f"![{alt}]({FIGURES_FOLDER}/{name}){{ .lesson-figure loading=lazy }}", ""]
@@ -248,7 +262,7 @@ def lesson_notebook(cells: list[Cell], recorded: RecordedLesson, lang: str, *,
         code = nbformat.v4.new_code_cell(block.code, id=f"lesson-block-{block.index}",
                                          execution_count=block.index + 1)
         record = recorded.block_record(block)
-        code.outputs = (_page_outputs(record, block, labels) if for_page
+        code.outputs = (_page_outputs(record, block, labels, recorded.failure_report(block)) if for_page
                         else notebook_outputs(record, block, recorded, labels))
         if _cell_tags(block):
             code.metadata["tags"] = _cell_tags(block)
@@ -283,7 +297,7 @@ def notebook_outputs(record: dict, block: LessonBlock, recorded: RecordedLesson,
     return outputs
 
 
-def _page_outputs(record: dict, block: LessonBlock, labels: dict) -> list:
+def _page_outputs(record: dict, block: LessonBlock, labels: dict, failure: str | None = None) -> list:
     """A block's recorded outputs as the HTML a Markdown lesson page shows under a block."""
     status = record.get("status")
     if status == "gpu-skipped":
@@ -295,6 +309,10 @@ def _page_outputs(record: dict, block: LessonBlock, labels: dict) -> list:
                for name, css_class in (("stdout", "lesson-output"), ("stderr", "lesson-stderr"),
                                        ("error", "lesson-error"))
                if record.get(name, "").strip()]
+    if failure:
+        outputs.append(_html_output(f'<div class="admonition failure"><p class="admonition-title">'
+                                    f'{html.escape(labels["failed"])}</p><pre class="lesson-failure">'
+                                    f"{html.escape(failure)}</pre></div>"))
     for figure in record.get("figures", []):
         outputs.append(_html_output(f'<img src="{FIGURES_FOLDER}/{figure}" alt="{html.escape(_alt(block, labels))}" '
                                     'class="lesson-figure" loading="lazy">'))

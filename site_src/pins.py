@@ -89,7 +89,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["torch"] and len(argv) == 2 and argv[1] in CHOICES:
         print(" ".join(torch_requirements(argv[1])))
     elif argv[:1] == ["others"] and argv[1:] in ([], ["--dev"]):
-        print("\n".join(other_requirements(dev=argv[1:] == ["--dev"])))
+        print(" ".join(other_requirements(dev=argv[1:] == ["--dev"])))
     else:
         print(usage, file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup browser serve build test check extract new bench weight screenshot newest clean
+.PHONY: setup browser serve build test check extract new bench weight mutate screenshot newest clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -86,6 +86,10 @@ newest: setup
 	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade torch torchvision --index-url $(CPU_INDEX)
 	$(NEWEST_VENV)/bin/python -m pip install --quiet $$($(PY) site_src/pins.py others)
 	$(NEWEST_VENV)/bin/python -m site_src newest
+
+## Mutation testing of the pipeline (slow: minutes per module). `make mutate MODULES="parity compare"`
+mutate: setup
+	$(PY) -m site_src mutate $(MODULES)
 
 ## Refresh the README's screenshot from the last browser-test run
 screenshot:

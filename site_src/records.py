@@ -26,7 +26,7 @@ from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
-RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py")
+RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py")
 
 
 def lesson_key(lesson: Lesson) -> str:
@@ -55,11 +55,15 @@ def _hash(lesson: Lesson, environment: list[tuple[str, str]]) -> str:
     add("datasets", ",".join(read_front_matter(lesson.zh).datasets))
     for label, value in environment:
         add(label, value)
-    here = Path(__file__).parent
-    for name in RUNNER_FILES:
-        if (here / name).exists():
-            add(name, (here / name).read_bytes())
+    for name, source in runner_sources().items():
+        add(name, source)
     return digest.hexdigest()[:20]
+
+
+def runner_sources() -> dict[str, bytes]:
+    """The code of the pipeline stages that decide what a run prints: a change to them re-runs lessons."""
+    here = Path(__file__).parent
+    return {name: (here / name).read_bytes() for name in RUNNER_FILES if (here / name).exists()}
 
 
 def public_version(version: str) -> str:

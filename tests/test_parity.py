@@ -44,3 +44,22 @@ def test_an_option_drift_is_reported(lessons):
     lesson = lessons.markdown("01-demo", zh, zh.replace("KeyError", "LookupError"))
     (problem,) = check_parity(lesson)
     assert problem.line == line_of(lesson.en.path, "LookupError")
+
+
+def test_an_extra_code_line_in_en_is_reported_at_that_line(lessons):
+    en = ZH.replace("print(sum(x))", "y = 0\nprint(sum(x))")
+    lesson = lessons.markdown("01-demo", ZH, en.replace("y = 0\nprint(sum(x))", "print(sum(x))\ny = 0"))
+    (problem,) = check_parity(lesson)
+    assert (problem.path, problem.line) == ("lessons/01-demo/index.en.md", line_of(lesson.en.path, "y = 0"))
+    assert "has no counterpart" in problem.message
+
+
+def test_a_code_line_missing_in_en_is_reported_at_the_zh_line(lessons):
+    lesson = lessons.markdown("01-demo", ZH, ZH.replace("print(sum(x))\n", ""))
+    (problem,) = check_parity(lesson)
+    assert (problem.path, problem.line) == ("lessons/01-demo/index.md", line_of(lesson.zh.path, "print(sum(x))"))
+
+
+def test_blank_lines_do_not_count_as_code(lessons):
+    lesson = lessons.markdown("01-demo", ZH, ZH.replace("print(sum(x))", "\n\nprint(sum(x))"))
+    assert check_parity(lesson) == []

@@ -122,12 +122,14 @@ def _words(text: str) -> str:
 
 
 def _shown(block: dict) -> str:
-    """What a block printed, as one text: stdout, then stderr and the error (marked)."""
+    """What a block printed, as one text: stdout, then stderr, the error and its glued values (marked)."""
     parts = [block.get("stdout", "")]
     if block.get("stderr"):
         parts.append("[stderr]\n" + block["stderr"])
     if block.get("error"):
         parts.append("[error] " + block["error"])
+    # values bound for the prose (`#| glue:`): the prose's numbers drift with them
+    parts += [f"[glue] {name} = {value!r}\n" for name, value in sorted((block.get("glue") or {}).items())]
     return "".join(part if not part or part.endswith("\n") else part + "\n" for part in parts)
 
 

@@ -102,6 +102,12 @@ def test_drift_sorts_changed_blocks_into_numbers_and_text(lessons):
         "2.14.1", pinned.load(lesson.slug)["versions"]["torch"])
     _newest_record(lesson, pinned, newest, ["loss 0.25\n", "shape [2, 3]\n", "unchanged 1\n"])
     assert drift(lesson, pinned, newest) == []
+    # a value bound for the prose (`#| glue:`) drifts like a printed number
+    record = json.loads(newest.record_path(lesson.slug).read_text(encoding="utf-8"))
+    record["blocks"][2]["glue"] = {"accuracy": 0.93}
+    newest.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
+    (glued,) = drift(lesson, pinned, newest)
+    assert (glued.kind, glued.new) == ("numbers", "unchanged 1\n[glue] accuracy = 0.93\n")
 
 
 def test_a_failed_newest_run_is_reported_at_its_line_beside_the_pinned_output(lessons):

@@ -465,12 +465,6 @@ def test_the_pinned_shards_run_every_lesson_exactly_once_dealt_by_duration(tmp_p
     assert "| **0** (this job) |" in summary and "expected and measured" in summary
 
 
-def test_every_lesson_has_a_recorded_duration():
-    durations = json.loads((REPO / "lessons" / "durations.json").read_text(encoding="utf-8"))
-    assert sorted(f"lessons/{slug}" for slug in durations) == lesson_folders(), (
-        "run `python -m site_src shard --update` after a full run of the lessons")
-
-
 def test_the_oldest_torch_entry_runs_every_lesson_in_one_job(tmp_path):
     (oldest,) = [entry for entry in ci()["jobs"]["lessons"]["strategy"]["matrix"]["include"] if entry["torch"] == "oldest"]
     assert (oldest["shard"], oldest["shards"]) == (0, 1)

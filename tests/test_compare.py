@@ -223,3 +223,20 @@ def test_blocks_that_did_not_run_on_both_devices_are_not_compared_but_later_ones
     gpu_record["blocks"][3]["status"] = "failed"
     gpu.record_path("01-demo").write_text(json.dumps(gpu_record))
     assert compare_runs(lesson, cpu, gpu) == []  # a block that failed on the GPU is the run's failure, not a difference
+
+
+def test_a_block_is_compared_only_when_it_ran_plainly_on_both_devices(lessons):
+    pairs = [("raised", "ok"), ("ok", "raised"), ("gpu-skipped", "ok"), ("ok", "not-run"), ("not-run", "ok")]
+    lesson = lessons.markdown("01-demo", "".join(f"```python\nprint({i})\n```\n\n" for i in range(len(pairs))))
+    for name, side, value in (("records", 0, "1.0"), ("records-cuda", 1, "2.0")):
+        store = RecordStore(lessons.root / "build" / name)
+        store.folder("01-demo").mkdir(parents=True, exist_ok=True)
+        blocks = [{"index": i, "status": pair[side], "stdout": f"x {value}\n"} for i, pair in enumerate(pairs)]
+        store.record_path("01-demo").write_text(json.dumps({"blocks": blocks}))
+    assert compare_runs(lesson, RecordStore(lessons.root / "build" / "records"),
+                        RecordStore(lessons.root / "build" / "records-cuda")) == []
+
+
+def test_the_second_number_is_called_number_2(lessons):
+    (problem,) = _compare_one(lessons, "a 1.0 b 2.0\n", "a 1.0 b 3.0\n")
+    assert "number 2 is 2 on the CPU and 3 on the GPU" in problem.message

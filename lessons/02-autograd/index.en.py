@@ -157,7 +157,38 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# Why accumulate? Because sometimes we do want to add up gradients from several backward passes: when a parameter is used in several places in a model, or when a large batch does not fit in memory and is split into smaller ones that are back-propagated separately and then combined into one update.
+# Why accumulate? First, a common misunderstanding: a parameter used several times in a model does **not** rely on `.grad` accumulating. Within one `backward()`, autograd adds up the gradients of all paths while it walks back through the graph, and writes `.grad` once at the end. Below, `w` reaches `y` along two paths, and the derivative is $3 + 2w$:
+
+# %%
+#| glue: grad_two_paths = w.grad.item()
+w = torch.tensor(2.0, requires_grad=True)
+y = w * 3 + w ** 2      # w takes two paths: a multiplication and a power
+y.backward()            # called once
+print(w.grad)           # 3 + 2 * 2
+
+# %% [markdown]
+# One call to `backward()`, and `w.grad` already holds the sum of both paths, {{ grad_two_paths:g }}.
+#
+# Accumulation earns its keep across **separate** calls to `backward()`. When a batch is too large for memory, you can cut it into micro-batches, run the forward and backward pass on each in turn, let the gradients add up in `.grad`, and update the parameters once at the end. This is called gradient accumulation. As long as each micro-batch loss is divided by the number of micro-batches, the accumulated gradient is exactly the one the whole batch would give:
+
+# %%
+#| glue: full_batch_grad = full.item()
+x_big = torch.tensor([1.0, 2.0, 3.0, 4.0])
+y_big = torch.tensor([2.0, 4.5, 5.5, 8.0])
+w = torch.tensor(1.0, requires_grad=True)
+
+((w * x_big - y_big) ** 2).mean().backward()          # the whole batch in one backward pass
+full = w.grad.clone()
+
+w.grad = None
+for xs, ys in [(x_big[:2], y_big[:2]), (x_big[2:], y_big[2:])]:   # two micro-batches
+    micro_loss = ((w * xs - ys) ** 2).mean() / 2       # divided by the number of micro-batches
+    micro_loss.backward()                              # adds to w.grad
+print("whole batch:", full.item(), " two micro-batches:", w.grad.item())
+print("same gradient:", torch.allclose(full, w.grad))
+
+# %% [markdown]
+# Both ways give the gradient {{ full_batch_grad:.2f }}. With an optimizer (lessons 05 and 08), gradient accumulation means "call `backward()` on every micro-batch, and `step()` and `zero_grad()` only once enough of them have added up".
 #
 # The price is that an ordinary training loop must clear the previous step's gradients at every step. There are two ways: `x.grad = None` (throw it away; the next `backward()` creates a fresh one) or `x.grad.zero_()` (fill it with zeros in place). Once we use optimizers, `optimizer.zero_grad()` does this for every parameter, and by default it sets them to `None`.
 

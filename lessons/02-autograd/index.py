@@ -157,7 +157,38 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# 为什么要设计成累加？因为有时我们确实需要把几次反向传播的梯度加起来，比如一个参数在模型里用了好几次，或者显存不够、要把一大批数据分成几小批分别反向传播再合起来更新。
+# 为什么要设计成累加？先排除一个常见的误解：一个参数在模型里用了好几次，**不**需要靠 `.grad` 的累加。在同一次 `backward()` 里，autograd 沿图往回走时就把各条路径的梯度加好了，最后只往 `.grad` 里写一次。下面的 `w` 经过两条路径影响 `y`，导数是 $3 + 2w$：
+
+# %%
+#| glue: grad_two_paths = w.grad.item()
+w = torch.tensor(2.0, requires_grad=True)
+y = w * 3 + w ** 2      # w 经过两条路径：一次乘法，一次乘方
+y.backward()            # 只调用一次
+print(w.grad)           # 3 + 2 * 2
+
+# %% [markdown]
+# 只调用了一次 `backward()`，`w.grad` 就已经是两条路径之和 {{ grad_two_paths:g }}。
+#
+# 累加真正的用处在**几次分开的** `backward()` 之间。一批数据太大、内存或显存放不下时，可以把它切成几个小批 (micro-batch)，逐个做前向计算和反向传播，梯度在 `.grad` 里加起来，最后只更新一次参数。这叫梯度累积 (gradient accumulation)。只要把每个小批的损失除以小批的个数，累积出的梯度就和整批一次算出的完全相同：
+
+# %%
+#| glue: full_batch_grad = full.item()
+x_big = torch.tensor([1.0, 2.0, 3.0, 4.0])
+y_big = torch.tensor([2.0, 4.5, 5.5, 8.0])
+w = torch.tensor(1.0, requires_grad=True)
+
+((w * x_big - y_big) ** 2).mean().backward()          # 整批一次反向传播
+full = w.grad.clone()
+
+w.grad = None
+for xs, ys in [(x_big[:2], y_big[:2]), (x_big[2:], y_big[2:])]:   # 两个小批
+    micro_loss = ((w * xs - ys) ** 2).mean() / 2       # 除以小批的个数 2
+    micro_loss.backward()                              # 梯度加进 w.grad
+print("whole batch:", full.item(), " two micro-batches:", w.grad.item())
+print("same gradient:", torch.allclose(full, w.grad))
+
+# %% [markdown]
+# 两种做法得到的梯度都是 {{ full_batch_grad:.2f }}。第 05 课和第 08 课用优化器训练时，梯度累积就是“每个小批都 `backward()`，攒够几个小批才 `step()` 和 `zero_grad()`”。
 #
 # 代价是：普通的训练循环里，每一步都必须先清掉上一步的梯度。写法有两种：`x.grad = None`（直接丢掉，下次 `backward()` 时重新创建）或 `x.grad.zero_()`（原地填 0）。以后用优化器时，`optimizer.zero_grad()` 会替所有参数做这件事，它默认用的就是设为 `None` 的做法。
 

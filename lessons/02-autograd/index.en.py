@@ -215,7 +215,7 @@ y = x ** 2          # y is a vector, not a scalar
 y.backward()
 
 # %% [markdown]
-# There are two fixes. The usual one is to reduce the output to a scalar first, with a sum or a mean, and back-propagate from that. The other is to pass `backward()` a `gradient` argument $v$ with the same shape as `y`. PyTorch then computes the gradient of the weighted sum $\sum_i v_i y_i$, known as a vector-Jacobian product:
+# There are two fixes. The usual one is to reduce the output to a scalar first, with a sum or a mean, and backpropagate from that. The other is to pass `backward()` a `gradient` argument $v$ with the same shape as `y`. PyTorch then computes the gradient of the weighted sum $\sum_i v_i y_i$, known as a vector-Jacobian product:
 #
 # $$\text{x.grad}_j = \sum_i v_i \frac{\partial y_i}{\partial x_j}$$
 #
@@ -275,7 +275,7 @@ print(torch.allclose(x.grad, torch.cos(x.detach())))
 #
 # Recording the graph costs time, and memory for the intermediate values backpropagation will need. Two kinds of computation have no use for it:
 #
-# 1. **Evaluation and inference**: when a trained model makes predictions, nothing is back-propagated, so recording is pure waste.
+# 1. **Evaluation and inference**: when a trained model makes predictions, nothing is backpropagated, so recording is pure waste.
 # 2. **Updating parameters**: the step `w = w - lr * grad` is not part of the model and should not end up in the graph.
 #
 # Operations inside `with torch.no_grad():` are not recorded, and their results do not require gradients:

@@ -190,7 +190,7 @@ optimizer = torch.optim.SGD(scale.parameters(), lr=0.1)
 #
 # **Training** (`model.train()`): forward pass, loss, `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()`.
 #
-# **Validation** (`model.eval()` + `torch.inference_mode()`): a forward pass on the validation set and its loss. Validation does **not** clear gradients, back-propagate or update: the model must not learn from the validation set, or its score would not be fair.
+# **Validation** (`model.eval()` + `torch.inference_mode()`): a forward pass on the validation set and its loss. Validation does **not** clear gradients, backpropagate or update: the model must not learn from the validation set, or its score would not be fair.
 #
 # Both go into one function that we will use again and again:
 

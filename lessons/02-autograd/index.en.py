@@ -126,6 +126,12 @@ print(loss.item(), w.grad, b.grad, x_in.grad)
 # The function below keeps doubling its input until its absolute value reaches 10, then takes the absolute value. How many times the loop runs, and which branch is taken, both depend on the value of `x`:
 
 # %%
+#| glue: n_a = doublings[1.5]
+#| glue: d_a = slopes[1.5]
+#| glue: n_b = doublings[0.3]
+#| glue: d_b = slopes[0.3]
+#| glue: n_c = doublings[-0.7]
+#| glue: d_c = slopes[-0.7]
 def f(x):
     y = x
     steps = 0
@@ -136,14 +142,16 @@ def f(x):
         return y, steps
     return -y, steps
 
+doublings, slopes = {}, {}
 for value in [1.5, 0.3, -0.7]:
     x = torch.tensor(value, requires_grad=True)
     y, steps = f(x)
     y.backward()
+    doublings[value], slopes[value] = steps, x.grad.item()
     print(f"x={value:5.2f}  steps={steps}  y={y.item():6.2f}  dy/dx={x.grad.item():6.1f}")
 
 # %% [markdown]
-# On each call PyTorch records only the multiplications that actually ran, so the gradient is always right: after $n$ doublings, $y = \pm 2^n x$ and the derivative is $\pm 2^n$. $x = 1.5$ is doubled 3 times, derivative 8; $x = 0.3$ is doubled 6 times, derivative 64; $x = -0.7$ is doubled 4 times and then negated, derivative $-16$.
+# On each call PyTorch records only the multiplications that actually ran, so the gradient is always right: after $n$ doublings, $y = \pm 2^n x$ and the derivative is $\pm 2^n$. $x = 1.5$ is doubled {{ n_a }} times, derivative {{ d_a:g }}; $x = 0.3$ is doubled {{ n_b }} times, derivative {{ d_b:g }}; $x = -0.7$ is doubled {{ n_c }} times and then negated, derivative {{ d_c:g }}.
 #
 # ## Gradients accumulate
 #
@@ -193,6 +201,7 @@ print("same gradient:", torch.allclose(full, w.grad))
 # The price is that an ordinary training loop must clear the previous step's gradients at every step. There are two ways: `x.grad = None` (throw it away; the next `backward()` creates a fresh one) or `x.grad.zero_()` (fill it with zeros in place). Once we use optimizers, `optimizer.zero_grad()` does this for every parameter, and by default it sets them to `None`.
 
 # %%
+#| glue: grad_each = x.grad.item()
 for i in range(3):
     x.grad = None   # clear the previous gradient first
     y = x ** 2
@@ -200,7 +209,7 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# This time it is 6 at every step.
+# This time it is {{ grad_each:g }} at every step.
 #
 # ## backward() on a non-scalar
 #
@@ -318,6 +327,7 @@ print(x.grad)       # 3, not 6, the derivative of x * x
 # Gradient descent updates $w \leftarrow w - \eta \frac{dL}{dw}$, where $\eta$ is the learning rate. First, one step, slowly:
 
 # %%
+#| glue: w_one_step = w.item()
 x_data = torch.tensor([1.0, 2.0, 3.0, 4.0])
 y_data = 2.5 * x_data          # the true w is 2.5
 w = torch.tensor(0.0, requires_grad=True)
@@ -333,7 +343,7 @@ w.grad = None                  # reset, ready for the next step
 print(f"w after one step = {w.item():.4f}")
 
 # %% [markdown]
-# The gradient is negative, so $w$ went up, from 0 to 0.75, towards 2.5.
+# The gradient is negative, so $w$ went up, from 0 to {{ w_one_step:g }}, towards 2.5.
 #
 # The update must happen inside `torch.no_grad()`.
 #
@@ -349,6 +359,8 @@ w -= lr * w.grad               # no no_grad: error
 # Put that step in a loop and you have a complete training run: compute the loss (forward), compute the gradient (backward), update the parameter inside `no_grad`, reset the gradient. We start again from $w = 0$ and take 30 steps:
 
 # %%
+#| glue: final_w = w.item()
+#| glue: final_loss = losses[-1]
 w = torch.tensor(0.0, requires_grad=True)
 losses = []
 for step in range(30):
@@ -373,7 +385,7 @@ plt.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# $w$ quickly closes in on 2.5, and on a log scale the loss falls along an almost straight line: every step shrinks the error by the same factor. The [Optimizers](../08-optimizers/index.en.md) lesson replaces these hand-written update lines with `torch.optim`, which does exactly the same thing.
+# $w$ quickly closes in on 2.5: after 30 steps it is {{ final_w:.5f }}, and the last step's loss is only {{ final_loss:.1e }}. On a log scale the loss falls along an almost straight line: every step shrinks the error by the same factor. The [Optimizers](../08-optimizers/index.en.md) lesson replaces these hand-written update lines with `torch.optim`, which does exactly the same thing.
 #
 # ## Summary
 #

@@ -157,6 +157,10 @@ print("log_softmax(z): ", F.log_softmax(extreme, dim=1))
 # > **Common mistake**: ending the model with a `softmax` and still computing the loss with `nn.CrossEntropyLoss`. Nothing raises, but softmax runs twice: the "logits" reaching the loss are squeezed into 0 to 1, the second softmax can never produce a probability near 1, and the loss has a floor of $\log(1 + 9/e) \approx 1.46$ that even a perfect prediction cannot get below. Worse, the first softmax saturates and passes almost no gradient back, so the more confident the model is about a wrong answer, the less it learns. Compare a confident right prediction with a confident wrong one:
 
 # %%
+#| glue: wrong_loss = good.item()
+#| glue: wrong_grad = good_grad.norm().item()
+#| glue: wrong_loss_sm = bad.item()
+#| glue: wrong_grad_sm = bad_grad.norm().item()
 loss_fn = nn.CrossEntropyLoss()
 target = torch.tensor([2])
 sure_right = torch.zeros(1, 10)
@@ -174,7 +178,7 @@ for name, z in [("sure and right", sure_right), ("sure and wrong", sure_wrong)]:
           f"  |  gradient {good_grad.norm():.1e} vs {bad_grad.norm():.1e}")
 
 # %% [markdown]
-# Done correctly, the wrong prediction costs 20 and produces a gradient of size about 1.4: the model gets a firm correction. With the extra softmax the loss is only 2.46 and the gradient is around $10^{-9}$: practically no learning signal. In real training, an optimizer that scales small gradients up, such as Adam, often still learns something, but the loss stalls around 1.5, training slows down noticeably, and the loss value no longer means anything.
+# Done correctly, the wrong prediction costs {{ wrong_loss:.0f }} and produces a gradient of size about {{ wrong_grad:.1f }}: the model gets a firm correction. With the extra softmax the loss is only {{ wrong_loss_sm:.2f }} and the gradient {{ wrong_grad_sm:.0e }}: practically no learning signal. In real training, an optimizer that scales small gradients up, such as Adam, often still learns something, but the loss stalls around 1.5, training slows down noticeably, and the loss value no longer means anything.
 #
 # ## A multilayer perceptron
 #

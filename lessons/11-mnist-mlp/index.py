@@ -157,6 +157,10 @@ print("log_softmax(z): ", F.log_softmax(extreme, dim=1))
 # > **常见错误**：在模型末尾加了 `softmax`，又用 `nn.CrossEntropyLoss` 计算损失。这不会报错，但 softmax 被做了两次：交给损失函数的“logits”被压在 0 到 1 之间，第二次 softmax 再也给不出接近 1 的概率，损失有一个下限 $\log(1 + 9/e) \approx 1.46$，即使预测完全正确也降不下去。更糟的是，第一次 softmax 饱和后几乎没有梯度，模型错得越自信，学到的越少。下面对比一个“自信且正确”和一个“自信但错误”的预测：
 
 # %%
+#| glue: wrong_loss = good.item()
+#| glue: wrong_grad = good_grad.norm().item()
+#| glue: wrong_loss_sm = bad.item()
+#| glue: wrong_grad_sm = bad_grad.norm().item()
 loss_fn = nn.CrossEntropyLoss()
 target = torch.tensor([2])
 sure_right = torch.zeros(1, 10)
@@ -174,7 +178,7 @@ for name, z in [("sure and right", sure_right), ("sure and wrong", sure_wrong)]:
           f"  |  gradient {good_grad.norm():.1e} vs {bad_grad.norm():.1e}")
 
 # %% [markdown]
-# 正确的写法下，错误的预测损失为 20，梯度大小约 1.4，模型会被狠狠纠正；多做一次 softmax 后，损失只有 2.46，梯度小到 $10^{-9}$ 量级，几乎没有学习信号。实际训练中，用 Adam 这类会自动放大小梯度的优化器时，模型往往仍能学会一些，但损失停在 1.5 附近，训练明显变慢，而且损失的数值失去了意义。
+# 正确的写法下，错误的预测损失为 {{ wrong_loss:.0f }}，梯度大小约 {{ wrong_grad:.1f }}，模型会被狠狠纠正；多做一次 softmax 后，损失只有 {{ wrong_loss_sm:.2f }}，梯度只有 {{ wrong_grad_sm:.0e }}，几乎没有学习信号。实际训练中，用 Adam 这类会自动放大小梯度的优化器时，模型往往仍能学会一些，但损失停在 1.5 附近，训练明显变慢，而且损失的数值失去了意义。
 #
 # ## 多层感知机
 #

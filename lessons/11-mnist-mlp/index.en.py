@@ -218,7 +218,7 @@ images, labels = images.to(device), labels.to(device)
 print("input", tuple(images.shape), "-> output", tuple(model(images).shape))
 
 # %% [markdown]
-# The parameter count is $784 \times 128 + 128 + 128 \times 64 + 64 + 64 \times 10 + 10 = {{ n_params:, }}$, almost all of it in the first layer. A batch of 64 images goes in; 64 rows of 10 logits come out. That batch came from a separate loader that does not shuffle, for the reason in the code comment: the order of training depends only on `train_loader`'s generator, and using it once more anywhere changes the results.
+# The parameter count is $784 \times 128 + 128 + 128 \times 64 + 64 + 64 \times 10 + 10$ = {{ n_params:, }}, almost all of it in the first layer. A batch of 64 images goes in; 64 rows of 10 logits come out. That batch came from a separate loader that does not shuffle, for the reason in the code comment: the order of training depends only on `train_loader`'s generator, and using it once more anywhere changes the results.
 
 # %% [markdown]
 # > **Common mistake**: `forward` computes everything and then forgets the `return`. A Python function without `return` returns `None`, so calling the model raises nothing. The `TypeError` only comes when `None` reaches the loss function, and the message points at the loss, not at the `forward` that is really at fault. When you see "must be Tensor, not NoneType", look at the last line of `forward` first.

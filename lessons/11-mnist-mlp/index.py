@@ -218,7 +218,7 @@ images, labels = images.to(device), labels.to(device)
 print("input", tuple(images.shape), "-> output", tuple(model(images).shape))
 
 # %% [markdown]
-# 参数个数：$784 \times 128 + 128 + 128 \times 64 + 64 + 64 \times 10 + 10 = {{ n_params:, }}$，几乎全在第一层。输入一批 64 张图，输出 64 行、每行 10 个 logits。取这一批时我们另建了一个不打乱的加载器，原因写在代码的注释里：训练的打乱顺序只取决于 `train_loader` 的生成器，别处多用一次，结果就变了。
+# 参数个数：$784 \times 128 + 128 + 128 \times 64 + 64 + 64 \times 10 + 10$ = {{ n_params:, }}，几乎全在第一层。输入一批 64 张图，输出 64 行、每行 10 个 logits。取这一批时我们另建了一个不打乱的加载器，原因写在代码的注释里：训练的打乱顺序只取决于 `train_loader` 的生成器，别处多用一次，结果就变了。
 
 # %% [markdown]
 # > **常见错误**：`forward` 算完了却忘了写 `return`。Python 函数没有 `return` 就返回 `None`，所以调用模型本身不会报错，直到 `None` 被交给损失函数时才抛出 `TypeError`，而报错信息指向损失函数，不指向真正出错的 `forward`。看到 “must be Tensor, not NoneType”，先检查 `forward` 的最后一行。

@@ -2,8 +2,8 @@
 
 Run after ``python -m site_src build`` (``make test`` does both). The site is served on
 127.0.0.1 under ``/course/``, the path of ``site_url``, the way GitHub Pages serves it
-(a missing address gets the root 404.html). Debian's Chromium runs headless through
-Playwright; every request for anything not on 127.0.0.1 is aborted and fails the test
+(a missing address gets the root 404.html). Chromium ($CHROMIUM, as in the Makefile) runs
+headless through Playwright; every request for anything not on 127.0.0.1 is aborted and fails the test
 that made it, and so does any console error.
 """
 
@@ -36,7 +36,8 @@ pytestmark = pytest.mark.browser
 SITE = Path(os.environ.get("SITE_DIR", REPO / "site"))
 ROOT = SITE.parent
 PREFIX = site_prefix(REPO)  # "/course/", as GitHub Pages serves it
-CHROMIUM = "/usr/bin/chromium"
+# The Chromium to drive: $CHROMIUM, the Makefile's variable of the same name and default.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
 SCREENSHOTS = REPO / "build" / "screenshots"
@@ -64,12 +65,22 @@ def site_url() -> str:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`, or apt-get install chromium)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def chromium_executable(playwright) -> str:
+    """$CHROMIUM; when it is not set and /usr/bin/chromium is missing (Ubuntu), the Chromium that
+    Playwright's own installer put in its cache (`make browser` installs one of them)."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if "CHROMIUM" not in os.environ and Path(playwright.chromium.executable_path).exists():
+        return playwright.chromium.executable_path
+    pytest.fail(f"no Chromium for the browser tests: {CHROMIUM} is missing"
+                + ("" if "CHROMIUM" in os.environ else " and Playwright's own Chromium is not installed")
+                + ": run `make browser` (Debian's chromium, or Playwright's on Ubuntu), or set CHROMIUM=/path/to/chromium")
 
 
 @dataclass
@@ -130,8 +141,24 @@ def reader(browser):
 
 @pytest.fixture(scope="module")
 def lessons():
-    return {lesson.slug: lesson for lesson in discover_lessons(ROOT / "lessons")
-            if (SITE / "lessons" / lesson.slug / "index.html").exists()}
+    return course_lessons(SITE, ROOT)
+
+
+def course_lessons(site: Path, root: Path) -> dict:
+    """Every lesson of the course in root; one whose page is missing from the built site fails the test."""
+    found = {lesson.slug: lesson for lesson in discover_lessons(root / "lessons")}
+    missing = [f"{prefix}lessons/{slug}/" for slug in found for prefix in LANGUAGES.values()
+               if not (site / prefix / "lessons" / slug / "index.html").exists()]
+    if missing:
+        pytest.fail(f"lessons missing from the built site {site}: {', '.join(missing)}: "
+                    "rebuild it (`python -m site_src build`)")
+    return found
+
+
+def _a_lesson(lessons, slug: str):
+    """The lesson a test names; failing (not skipping) when the course has no such lesson."""
+    assert slug in lessons, f"this test names lesson {slug}, which the course does not have: name one it has"
+    return lessons[slug]
 
 
 def _open(page, site_url: str, path: str):
@@ -142,6 +169,18 @@ def _open(page, site_url: str, path: str):
 
 
 # -------------------------------------------------------------------------- tests
+
+
+def test_a_lesson_without_a_page_fails_instead_of_being_left_out(tmp_path):
+    slugs = [lesson.slug for lesson in discover_lessons(ROOT / "lessons")]
+    for prefix in LANGUAGES.values():
+        for slug in slugs:
+            (tmp_path / prefix / "lessons" / slug).mkdir(parents=True)
+            (tmp_path / prefix / "lessons" / slug / "index.html").write_text("<html>", encoding="utf-8")
+    assert list(course_lessons(tmp_path, ROOT)) == slugs
+    (tmp_path / "en" / "lessons" / slugs[-1] / "index.html").unlink()
+    with pytest.raises(pytest.fail.Exception, match=f"en/lessons/{slugs[-1]}/: rebuild"):
+        course_lessons(tmp_path, ROOT)
 
 
 @pytest.mark.parametrize("slug", [MARKDOWN_LESSON, NOTEBOOK_LESSON])
@@ -159,8 +198,7 @@ def test_the_language_switch_lands_on_the_same_lesson(reader, site_url, lessons,
 @pytest.mark.parametrize("lang,query,slug", [("zh", "张量", "01-tensors"), ("zh", "反向传播", "03-backprop"),
                                               ("en", "tensor", "01-tensors"), ("en", "chain rule", "03-backprop")])
 def test_search_finds_the_lessons_that_use_the_word(reader, site_url, lessons, lang, query, slug):
-    if slug not in lessons:
-        pytest.skip(f"lesson {slug} is not in the built site")
+    _a_lesson(lessons, slug)
     _open(reader, site_url, LANGUAGES[lang])
     reader.click(".md-search__input")
     # Material's worker builds the index after the page loads; a query typed before it is ready is lost.
@@ -293,8 +331,7 @@ def test_lesson_headers_link_the_prerequisites_and_edit_links_point_at_the_sourc
 @pytest.mark.parametrize("path", ["lessons/03-backprop/", "en/lessons/03-backprop/",
                                   f"lessons/{NOTEBOOK_LESSON}/", f"en/lessons/{NOTEBOOK_LESSON}/"])
 def test_math_is_typeset_with_the_sites_own_fonts(reader, site_url, lessons, path):
-    if path.split("/")[-2] not in lessons:
-        pytest.skip(f"{path} is not in the built site")
+    _a_lesson(lessons, path.split("/")[-2])
     _open(reader, site_url, path)
     assert reader.locator("article mjx-container").count() > 0
     text = reader.locator("article").inner_text()

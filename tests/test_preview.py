@@ -46,10 +46,10 @@ def test_saves_in_one_batch_are_merged():
 @pytest.fixture
 def browser_page():
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
+    from test_browser import CHROMIUM_ARGS, chromium_executable
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
         page = chromium.new_page()
         page.set_default_timeout(30_000)
         yield page

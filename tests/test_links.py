@@ -122,3 +122,15 @@ def test_notebook_links_name_their_line_when_cells_begin_alike_or_with_a_blank_l
                                        "# %% [markdown]\n#\n# Same first line\n#\n# [b](gone-b.md)\n")
     problems = [problem for problem in check_links(lesson) if problem.path.endswith("index.py")]
     assert [problem.line for problem in problems] == [line_of(lesson.zh.path, "gone-a"), line_of(lesson.zh.path, "gone-b")]
+
+
+def test_raw_cells_are_not_markdown_and_a_long_notebook_is_read_to_its_end(lessons):
+    filler = "".join(f"# %%\nx{n} = {n}\n\n" for n in range(120))  # past 256 lines: no `is` on line counts
+    lesson = lessons.notebook("02-nb", "# %% [raw]\n# ## Raw heading\n# [raw](gone-raw.md)\n\n# %% [markdown]\n"
+                                       "# See [it](#raw-heading).\n\n" + filler + "# %%\n# %% [markdown]\n"
+                                       "# [last](gone-last.md)\n")
+    assert len(lesson.zh.path.read_text(encoding="utf-8").splitlines()) > 300
+    problems = [problem for problem in check_links(lesson) if problem.path.endswith("index.py")]
+    assert [(problem.line, problem.message.split(" is")[0]) for problem in problems] == [
+        (line_of(lesson.zh.path, "#raw-heading"), "anchor `#raw-heading`"),
+        (line_of(lesson.zh.path, "gone-last"), "link target `gone-last.md` does not exist")]

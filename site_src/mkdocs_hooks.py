@@ -52,8 +52,8 @@ GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossar
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
 LEARNING_PATH_ALT = {
-    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段",
-    "en": "Learning path: the 13 lessons from 00 Why PyTorch to 12 LeNet, in four stages: "
+    "zh": "学习路线图：从 00 为什么用 PyTorch 到 14 现代卷积网络的 15 课，分为基础、训练、数据和网络四段",
+    "en": "Learning path: the 15 lessons from 00 Why PyTorch to 14 Modern CNNs, in four stages: "
           "basics, training, data and networks",
 }
 

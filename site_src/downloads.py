@@ -20,7 +20,16 @@ import nbformat
 
 from .extract import LessonBlock, module_cell
 from .lessons import Lesson, LessonSource
-from .render import LABELS, LESSON_LINK, Cell, RecordedLesson, download_names, lesson_cells, lesson_notebook
+from .render import (
+    LABELS,
+    LESSON_LINK,
+    Cell,
+    RecordedLesson,
+    download_names,
+    lesson_cells,
+    lesson_notebook,
+    verified_on,
+)
 
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) +[\w-]+(?: +"(?P<title>[^"]*)")? *$')
 RELATIVE_LINK = re.compile(r"(\]\()(?!https?:|mailto:|#|/)([^)\s]+)")
@@ -35,7 +44,8 @@ def page_url(site_url: str, lesson: Lesson) -> str:
 def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
                       lessons: list[Lesson], site_url: str) -> str:
     """The lesson as an ``.ipynb`` file (JSON text) with the recorded outputs and PNG figures inside."""
-    cells = _download_cells(source, blocks, recorded.lesson, site_url)
+    cells = _download_cells(source, blocks, recorded.lesson, site_url, recorded.values(),
+                            verified_on(recorded, source.lang))
     url = page_url(site_url, recorded.lesson)
     notebook = lesson_notebook(cells, recorded, source.lang, prose=lambda text: _portable(text, lessons, url),
                                for_page=False)
@@ -43,12 +53,14 @@ def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded:
     return json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def download_script(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, lessons: list[Lesson],
-                    site_url: str) -> str:
-    """The lesson as a ``.py`` file that ``python`` runs: prose as comments, code as the tests ran it."""
+def download_script(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
+                    lessons: list[Lesson], site_url: str) -> str:
+    """The lesson as a ``.py`` file that ``python`` runs: prose as comments (showing the run's
+    values), code as the tests ran it; its header note says what the run was verified on."""
+    lesson = recorded.lesson
     url = page_url(site_url, lesson)
     notebook = nbformat.v4.new_notebook()
-    for cell in _download_cells(source, blocks, lesson, site_url):
+    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values(), verified_on(recorded, source.lang)):
         if cell.kind == "markdown":
             notebook.cells.append(nbformat.v4.new_markdown_cell(_portable(cell.text, lessons, url)))
         else:
@@ -75,15 +87,19 @@ def notebook_path(lang: str, lesson: Lesson) -> str:
     return f"{prefix}lessons/{lesson.slug}/{download_names(lesson)['ipynb']}"
 
 
-def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, site_url: str) -> list[Cell]:
-    """The lesson's cells with a note under the title: where they come from, which data files they need."""
+def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, site_url: str,
+                    values: dict, verified: str) -> list[Cell]:
+    """The lesson's cells with a note under the title: where they come from, what they were verified
+    on, which data files they need."""
     labels = LABELS[source.lang]
     note = labels["download_note"].format(url=page_url(site_url, lesson))
+    if verified:
+        note += "\n\n" + verified
     data_files = [path.relative_to(lesson.folder).as_posix() for path in lesson.data_files()]
     if data_files:
         note += "\n\n" + labels["download_files"].format(files=", ".join(f"`{name}`" for name in data_files))
     note = "\n".join(f"> {line}" if line else ">" for line in note.splitlines())
-    cells = lesson_cells(source, blocks)
+    cells = lesson_cells(source, blocks, values)
     if not cells or cells[0].kind != "markdown" or not cells[0].text.startswith("# "):
         return [Cell("markdown", note), *cells]
     title, _, rest = cells[0].text.partition("\n")  # the note goes right under the lesson's title

@@ -6,9 +6,12 @@ the other language are dropped and ``X.en.md`` is served at ``X.md``'s address, 
 same page has the same path in both languages and the language switch keeps the reader
 on it. The build fails, naming each lesson, if a lesson's record is missing or stale.
 
-Each lesson also gets its downloads (``<slug>.py``, ``<slug>.ipynb``) beside its page, a
-header under its title, the data of its "copy up to here" buttons, and (notebook
-lessons) HTML tidied to match Markdown pages. Math on every page is typeset here, at
+A ``gpu: true`` block shows the GPU run's output where build/records-cuda/ holds a fresh
+record of the lesson (same code, same package releases), else a plain "not yet run on a
+GPU for this version". Each lesson also gets its downloads (``<slug>.py``, ``<slug>.ipynb``)
+beside its page, a header under its title (with the "verified on" stamp of its runs), the
+data of its "copy up to here" buttons, and (notebook lessons) HTML tidied to match
+Markdown pages. Math on every page is typeset here, at
 build time (site_src/mathjax.py).
 """
 
@@ -26,11 +29,12 @@ from mkdocs.utils import get_relative_url
 from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.extract import extract_blocks
 from site_src.glossary import glossary_table, load_glossary
+from site_src.glue import check_values
 from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
-from site_src.records import RecordStore, lesson_key
+from site_src.records import RecordStore, fresh_gpu_record, lesson_key
 from site_src.render import (
     FIGURES_FOLDER,
     LABELS,
@@ -42,27 +46,38 @@ from site_src.render import (
     point_lesson_links,
     render_markdown_lesson,
     render_notebook,
+    verified_on,
 )
 
+# nav entries that the hook replaces with pages: core lessons, then projects (order >= 20).
+# A nav without the projects mark lists the projects among the lessons.
 LESSONS_NAV_MARK = "lessons/"
+PROJECTS_NAV_MARK = "projects/"
 LESSON_LIST_MARK = "<!-- lesson-list -->"
 GLOSSARY_MARK = "<!-- glossary -->"
 GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossary pages
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
 LEARNING_PATH_ALT = {
-    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段",
+    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段"
+          "；之后是 20 到 28 的 9 个实战项目，分入门、序列、生成与智能体三组",
     "en": "Learning path: the 13 lessons from 00 Why PyTorch to 12 LeNet, in four stages: "
-          "basics, training, data and networks",
+          "basics, training, data and networks; then the 9 projects 20 to 28, in three groups: "
+          "first projects, sequences, generation and agents",
+}
+
+PROJECTS_HEADING = {"zh": "实战项目", "en": "Projects"}  # as in the nav of mkdocs.yml / mkdocs.en.yml
+PROJECTS_INTRO = {
+    "zh": "每个项目从一个问题出发：看数据，定一个要超过的基线，训练模型，用合适的指标评估，再分析错在哪里。",
+    "en": "Each project starts from a question: look at the data, set a baseline to beat, train a model, "
+          "evaluate it with the right metric, then find out where it goes wrong.",
 }
 
 # ------------------------------------------------------------------------------ hooks
 
 
 def on_config(config):
-    lessons = _lessons(config)
-    lesson_pages = [f"lessons/{lesson.slug}/{page_name(lesson)}" for lesson in lessons]
-    config.nav = _expand_lessons_in_nav(config.nav, lesson_pages)
+    config.nav = _expand_lessons_in_nav(config.nav, _lessons(config))
     return config
 
 
@@ -105,7 +120,8 @@ def on_page_content(html: str, page, config, files) -> str:
         blocks = extract_blocks(lesson.sources[lang])
         if lesson.format == "notebook":
             html = tidy_notebook_html(html, blocks, LABELS[lang])
-        html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config)))
+        stamp = verified_on(_recorded(lesson, _root(config)), lang)
+        html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config), stamp))
         html += copy_data(lesson, blocks, lang)
     if has_math(html):
         try:
@@ -135,18 +151,39 @@ def _lessons(config) -> list[Lesson]:
         raise PluginError(f"lessons are malformed:\n{error}") from None
 
 
-def _expand_lessons_in_nav(nav, lesson_pages: list[str]):
-    """Replace the nav entry `lessons/` with the lesson pages in course order."""
+def _expand_lessons_in_nav(nav, lessons: list[Lesson]):
+    """The nav with its marks replaced by lesson pages in course order: `lessons/` by the core
+    lessons, `projects/` by the projects; a marked section with no page is dropped."""
     if nav is None:
         return None
+    has_projects_mark = PROJECTS_NAV_MARK in _nav_values(nav)
+    pages = {LESSONS_NAV_MARK: [], PROJECTS_NAV_MARK: []}
+    for lesson in lessons:
+        mark = PROJECTS_NAV_MARK if lesson.is_project and has_projects_mark else LESSONS_NAV_MARK
+        pages[mark].append(f"lessons/{lesson.slug}/{page_name(lesson)}")
+    return _replace_marks(nav, pages)
+
+
+def _nav_values(nav) -> list:
+    """Every page or mark the nav names, at any depth."""
+    values = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        values += _nav_values(value) if isinstance(value, list) else [value]
+    return values
+
+
+def _replace_marks(nav, pages: dict[str, list[str]]):
     expanded = []
     for entry in nav:
         if isinstance(entry, dict):
             (title, value), = entry.items()
-            if value == LESSONS_NAV_MARK:
-                value = lesson_pages
+            if value in pages:
+                value = pages[value]
+                if not value:
+                    continue
             elif isinstance(value, list):
-                value = _expand_lessons_in_nav(value, lesson_pages)
+                value = _replace_marks(value, pages)
             expanded.append({title: value})
         else:
             expanded.append(entry)
@@ -205,18 +242,35 @@ def _colab(lesson: Lesson, lang: str, config) -> str | None:
         raise PluginError(str(error)) from None
 
 
-def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> list[File]:
-    """The page of one lesson in this language, plus its downloads, figures and data files."""
-    root = _root(config)
-    store = RecordStore(root / "build" / "records")
+def _recorded(lesson: Lesson, root: Path, preview: bool) -> RecordedLesson:
+    """The lesson's fresh CPU record, and its GPU record where one is fresh (build/records-cuda/,
+    which CI fills from the GPU job's `records-cuda` artifact). A missing or stale CPU record
+    fails the build; a missing or stale GPU record only leaves the GPU blocks "not yet run"."""
+    store, gpu_store = RecordStore(root / "build" / "records"), RecordStore(root / "build" / "records-cuda")
     record = store.fresh_record(lesson, lesson_key(lesson))
+    if preview:
+        # `make preview` shows the latest run even when it failed (the failure in place of
+        # the failing block's output) and never stops: the contributor is fixing it.
+        record = record or store.load(lesson.slug) or {"blocks": []}
     if record is None:
         state = "stale (the code changed since it ran)" if store.load(lesson.slug) else "missing"
         problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
                           f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
         raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")
+    gpu_record = fresh_gpu_record(lesson, gpu_store)
+    return RecordedLesson(lesson, record, store.folder(lesson.slug), gpu_record,
+                          gpu_store.folder(lesson.slug) if gpu_record else None)
+
+
+def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> list[File]:
+    """The page of one lesson in this language, plus its downloads, figures and data files."""
+    root = _root(config)
+    preview = bool(config.extra.get("preview"))
+    recorded = _recorded(lesson, root, preview)
+    unbound = check_values(lesson, recorded.record)
+    if unbound and not preview:
+        raise PluginError("the prose names values the run did not record:\n" + "\n".join(map(str, unbound)))
     source = lesson.sources[lang]
-    recorded = RecordedLesson(lesson, record, store.folder(lesson.slug))
     blocks = extract_blocks(source)
     page_uri = f"lessons/{lesson.slug}/{page_name(lesson)}"
     if lesson.format == "markdown":
@@ -232,10 +286,10 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     names = download_names(lesson)
     site_url = config.site_url or ""
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['py']}",
-                                content=download_script(source, blocks, lesson, lessons, site_url)))
+                                content=download_script(source, blocks, recorded, lessons, site_url)))
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['ipynb']}",
                                 content=download_notebook(source, blocks, recorded, lessons, site_url)))
-    for figure in sorted(recorded.figures_dir.glob("*.png")):
+    for figure in [*sorted(recorded.figures_dir.glob("*.png")), *recorded.gpu_figures(blocks)]:
         files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
                                     abs_src_path=str(figure)))
     for data in lesson.data_files():
@@ -254,7 +308,17 @@ def learning_path(lang: str) -> str:
 
 
 def lesson_table(lessons: list[Lesson], lang: str) -> str:
-    """A Markdown table of the lessons: number, title (linked), what it teaches, minutes."""
+    """Markdown tables of the lessons (number, title linked, what it teaches, minutes): the core
+    lessons, then the projects under a heading of their own."""
+    core = [lesson for lesson in lessons if not lesson.is_project]
+    projects = [lesson for lesson in lessons if lesson.is_project]
+    tables = [_table_of(core, lang)] if core else []
+    if projects:
+        tables.append(f"### {PROJECTS_HEADING[lang]}\n\n{PROJECTS_INTRO[lang]}\n\n{_table_of(projects, lang)}")
+    return "\n\n".join(tables)
+
+
+def _table_of(lessons: list[Lesson], lang: str) -> str:
     header = ("| # | 课程 | 内容 | 时间 |" if lang == "zh" else "| # | Lesson | What you learn | Time |")
     minutes = "分钟" if lang == "zh" else "min"
     rows = [header, "|---|---|---|---|"]

@@ -16,6 +16,7 @@ import io
 import json
 import linecache
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .extract import LessonBlock, extract_blocks
+from .glue import glue_value
 from .lessons import Lesson, find_lesson, read_front_matter
 
 FIGURE_DPI = 100
@@ -45,6 +47,7 @@ class BlockRecord:
     error: str = ""  # "TypeError: …" for must-raise blocks
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    glue: dict = field(default_factory=dict)  # name -> value, for the prose (see glue.py)
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Failure:
 
     path: str
     line: int
-    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "setup"
+    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "setup"
     summary: str
     report: str
 
@@ -66,6 +69,7 @@ class LessonResult:
     blocks: list[BlockRecord]
     failure: Failure | None = None
     seconds: float = 0.0
+    environment: dict = field(default_factory=dict)  # what the run ran on: see run_environment
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -97,7 +101,28 @@ def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str) -> LessonR
             result.failure = failure
             break
     result.seconds = round(time.perf_counter() - started, 3)
+    result.environment = run_environment(device)
     return result
+
+
+def run_environment(device: str) -> dict:
+    """The machine the run ran on, for the page's "verified on" line: device, versions, date."""
+    environment = {"device": "CPU", "python": platform.python_version(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
+    torch = sys.modules.get("torch")  # a lesson that never imported torch is not made to pay for it
+    environment["torch"] = torch.__version__ if torch else _installed("torch")
+    if device == "cuda" and torch is not None:
+        environment["device"] = torch.cuda.get_device_name(0)
+        environment["cuda"] = torch.version.cuda
+    return environment
+
+
+def _installed(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, device: str):
@@ -124,7 +149,21 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, devi
             capture.capture_open_figures()
     record.seconds = round(time.perf_counter() - started, 3)
     record.stdout, record.stderr, record.figures = stdout.getvalue(), stderr.getvalue(), capture.take()
-    return record, _judge(block, record, error)
+    failure = _judge(block, record, error)
+    return record, failure or _glue(block, record, namespace)
+
+
+def _glue(block: LessonBlock, record: BlockRecord, namespace: dict) -> Failure | None:
+    """Evaluate the block's ``#| glue:`` bindings in the lesson's namespace and record their values."""
+    for binding in block.options.glue:
+        try:
+            record.glue[binding.name] = glue_value(eval(binding.expression, namespace))  # noqa: S307 — lesson code
+        except Exception as error:  # noqa: BLE001 — any failure is the binding's, reported at its line
+            record.status = "failed"
+            return _failure(block, binding.line, "glue",
+                            f"`#| glue: {binding.name}` could not be recorded: {type(error).__name__}: {error}",
+                            "bind a name the block defines, whose value is a number or text")
+    return None
 
 
 def _judge(block: LessonBlock, record: BlockRecord, error: BaseException | None) -> Failure | None:

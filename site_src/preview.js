@@ -18,7 +18,9 @@
   fetch("/__preview__/state.json", {cache: "no-store"})
     .then(function (response) { return response.json(); })
     .then(function (state) { showProblems(state.problems); });
-  new EventSource("/__preview__/events").onmessage = function (event) {
+  var events = new EventSource("/__preview__/events");
+  events.onopen = function () { document.documentElement.dataset.preview = "connected"; };
+  events.onmessage = function (event) {
     if (event.data !== served) location.reload();
   };
 })();

@@ -318,12 +318,15 @@ fig.colorbar(im, ax=ax)
 plt.show()
 
 # %% [markdown]
-# The off-diagonal cells are the errors. Look for the largest of them in the figure: they are mostly pairs of digits with similar shapes, such as 4 and 9, 3 and 5, 7 and 9, 2 and 8. Now look at some of the misread images:
+# The off-diagonal cells are the errors. Look for the largest of them in the figure (or in the matrix printed above): they are mostly pairs of digits with similar shapes, such as 4 and 9, 3 and 5, 7 and 9, 2 and 8. Now look at some of the misread images (their true and predicted labels are printed first):
 
 # %%
 #| alt: 3 rows of 6 test images that the model got wrong, each titled with its true and its predicted label
 wrong = torch.nonzero(preds != true_labels).flatten()
 print("misclassified:", len(wrong), "of", len(true_labels))
+print("true -> predicted, as in the figure:")
+for row in wrong[:18].reshape(3, 6).tolist():
+    print("  ".join(f"{true_labels[i]} -> {preds[i]}" for i in row))
 
 fig, axes = plt.subplots(3, 6, figsize=(7.5, 4.4))
 for ax, idx in zip(axes.flat, wrong[:18].tolist()):

@@ -318,12 +318,15 @@ fig.colorbar(im, ax=ax)
 plt.show()
 
 # %% [markdown]
-# 对角线外的格子就是错误。找找上图中数字最大的几个非对角格子：它们多半是形状相近的数字，比如 4 和 9、3 和 5、7 和 9、2 和 8。再看看被认错的图长什么样：
+# 对角线外的格子就是错误。找找上图（或上面打印的矩阵）中数字最大的几个非对角格子：它们多半是形状相近的数字，比如 4 和 9、3 和 5、7 和 9、2 和 8。再看看被认错的图长什么样（图前先打印出每张图的真实标签和预测标签）：
 
 # %%
 #| alt: 3 行 6 列被模型认错的测试图片，每张图上方写着真实标签和预测标签
 wrong = torch.nonzero(preds != true_labels).flatten()
 print("misclassified:", len(wrong), "of", len(true_labels))
+print("true -> predicted, as in the figure:")
+for row in wrong[:18].reshape(3, 6).tolist():
+    print("  ".join(f"{true_labels[i]} -> {preds[i]}" for i in row))
 
 fig, axes = plt.subplots(3, 6, figsize=(7.5, 4.4))
 for ax, idx in zip(axes.flat, wrong[:18].tolist()):

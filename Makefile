@@ -12,7 +12,7 @@ AXE := tools/axe/node_modules/axe-core/axe.min.js
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup browser serve build test check extract new bench weight screenshot clean
+.PHONY: setup browser serve build test check extract new bench weight mutate screenshot clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -83,6 +83,10 @@ new: setup
 ## Timings of the pipeline on this machine (see docs/benchmarks.md)
 bench: setup
 	$(PY) -m site_src bench
+
+## Mutation testing of the pipeline (slow: minutes per module). `make mutate MODULES="parity compare"`
+mutate: setup
+	$(PY) -m site_src mutate $(MODULES)
 
 ## Refresh the README's screenshot from the last browser-test run
 screenshot:

@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
+    mutate = commands.add_parser("mutate", help="mutation-test the stages that decide a page (cosmic-ray; slow)")
+    mutate.add_argument("modules", nargs="*", help="e.g. parity records (default: all of them)")
     new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
     new.add_argument("slug", help="folder name, e.g. 13-recurrent-networks")
     new.add_argument("--title", required=True, help="the Chinese title")
@@ -147,8 +149,16 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_mutate(args) -> int:
+    from .mutate import mutate, print_survivors
+
+    scores = mutate(args.root, args.modules, args.root / "build" / "mutation")
+    print_survivors(scores)
+    return 0
+
+
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
-    "compare": cmd_compare,
+    "compare": cmd_compare, "mutate": cmd_mutate,
 }

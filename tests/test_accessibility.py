@@ -21,7 +21,7 @@ from browser_support import LANGUAGES, ROOT, Watch, new_page, open_page
 from lesson_fixtures import REPO
 
 from site_src.extract import extract_blocks
-from site_src.lessons import find_lesson
+from site_src.lessons import PROJECTS_FROM, find_lesson
 from site_src.render import COPY_DATA_ID, copy_script
 
 pytestmark = pytest.mark.browser
@@ -51,9 +51,9 @@ class PageKind:
 
 
 def _project_path() -> str | None:
-    """The first project (a lesson numbered 20 or more), once one exists."""
+    """The first project (a lesson numbered from PROJECTS_FROM, 20), once one exists."""
     folders = sorted(p.name for p in (ROOT / "lessons").iterdir()
-                     if p.is_dir() and re.match(r"\d+-", p.name) and int(p.name.split("-")[0]) >= 20)
+                     if p.is_dir() and re.match(r"\d\d-", p.name) and int(p.name[:2]) >= PROJECTS_FROM)
     return f"lessons/{folders[0]}/" if folders else None
 
 

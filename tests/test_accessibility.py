@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 
 import pytest
-from browser_support import LANGUAGES, ROOT, Watch, new_page, open_page
+from browser_support import LANGUAGES, ROOT, SITE, Watch, new_page, open_page
 from lesson_fixtures import REPO
 
 from site_src.extract import extract_blocks
@@ -96,11 +96,15 @@ def _visit(page, site_url: str, kind: PageKind, lang: str, scheme: str) -> None:
         response = page.goto(site_url + path)
         assert response.status == 404, f"{path}: HTTP {response.status}, expected the 404 page"
     else:
+        if not (SITE / path / "index.html").exists():
+            pytest.fail(f"{path} is not in the built site {SITE}: run `python -m site_src build`")
         open_page(page, site_url, path)
     # Material's components (and ours) mount when document$ emits; wait until every subscriber ran.
     page.evaluate("() => new Promise(done => window.document$.subscribe(() => setTimeout(done)))")
     shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     assert shown == SCHEMES[scheme], f"{path}: the page shows Material's {shown!r} scheme, not {SCHEMES[scheme]!r}"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(255, 255, 255)") == (scheme == "light"), f"{path}: {scheme} scheme on a {background} page"
     # Folded solutions hold code too: check them open.
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     if kind.search:

@@ -44,16 +44,12 @@ def test_saves_in_one_batch_are_merged():
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = chromium.new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        chromium.close()
+def browser_page(browser):
+    """A page of the browser tests' one Chromium (conftest.py: a second Playwright cannot run beside it)."""
+    page = browser.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    page.context.close()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """What the browser tests share: where the built site is, how Chromium starts, and a watched page.
 
-The fixtures that use these (``site_url``, ``browser``) are in conftest.py, one server and one
-Chromium for the whole run.
+The fixtures that use these (``site_url``, ``browser``) are in conftest.py: one server and one
+Chromium per test module, each module reusing its pages.
 """
 
 from __future__ import annotations

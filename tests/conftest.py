@@ -16,7 +16,7 @@ def lessons(tmp_path: Path) -> LessonFolder:
     return LessonFolder(tmp_path)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site_url() -> str:
     """The built site served like GitHub Pages on 127.0.0.1, for the browser tests."""
     import threading
@@ -35,9 +35,10 @@ def site_url() -> str:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium through Playwright, one for all browser tests."""
+    """Debian's Chromium through Playwright, one per test module (closed at its end: a module that
+    starts its own Playwright, like test_preview.py, cannot run beside another in the same thread)."""
     from browser_support import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 

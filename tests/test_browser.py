@@ -36,7 +36,7 @@ MARKDOWN_LESSON, NOTEBOOK_LESSON = "01-tensors", "02-autograd"
 
 
 # ------------------------------------------------------------------------ fixtures
-# site_url (the served site) and browser (Chromium) are in conftest.py, shared with test_accessibility.py.
+# site_url (the served site) and browser (Chromium) are in conftest.py, as test_accessibility.py uses them too.
 
 
 @pytest.fixture

@@ -52,3 +52,38 @@ def test_device_cuda_fails_at_once_without_cuda(pytester, course):
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--device cuda: CUDA is not available on this machine*"])
     assert "passed" not in result.stdout.str()
+
+
+def test_a_lesson_that_needs_a_newer_torch_is_skipped_saying_so(pytester, course, monkeypatch):
+    newer = course.markdown("01-new", "```python\nprint('new api')\n```\n")
+    for source in newer.sources.values():
+        source.path.write_text(source.read_text().replace("time: 5", 'time: 5\nmin_torch: "2.6"'), encoding="utf-8")
+    course.markdown("02-plain", "```python\nprint('any torch')\n```\n")
+    monkeypatch.setattr("site_src.pytest_items.installed_version", lambda package: "2.4.0+cpu")
+    result = pytester.runpytest("lessons", "-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*lessons/01-new/index.md: needs torch ≥ 2.6*this run has torch 2.4.0+cpu"])
+
+
+def test_rerun_lessons_runs_a_fresh_lesson_again(pytester, course):
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess("lessons", "--rerun-lessons")
+    result.stdout.fnmatch_lines(["lessons: 1 run, 0 unchanged (record reused)"])
+
+
+def test_lesson_timeout_stops_a_lesson_and_names_the_block_it_was_running(pytester, course):
+    lesson = course.markdown("01-demo", "```python\nprint('fast')\n```\n\n```python\nimport time\ntime.sleep(120)\n```\n")
+    # 20 s: enough for the child to start and reach the sleeping block even on a loaded machine
+    result = pytester.runpytest_subprocess("lessons", "--lesson-timeout", "20")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import time')}: "
+                                 "the lesson exceeded its time limit of 20 s*"])
+
+
+def test_each_lesson_runs_with_one_cpu_thread(pytester, course):
+    course.markdown("01-demo", "```python\nimport os, torch\n"
+                               "print(os.environ['OMP_NUM_THREADS'], torch.get_num_threads())\n```\n")
+    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)
+    record = (pytester.path / "build" / "records" / "01-demo" / "record.json").read_text()
+    assert '"stdout": "1 1\\n"' in record

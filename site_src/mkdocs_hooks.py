@@ -274,13 +274,10 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     blocks = extract_blocks(source)
     page_uri = f"lessons/{lesson.slug}/{page_name(lesson)}"
     if lesson.format == "markdown":
-        page = File.generated(config, page_uri, content=render_markdown_lesson(source, blocks, recorded))
+        content = render_markdown_lesson(source, blocks, recorded)
     else:
-        # A real file in a docs-like folder: mkdocs-jupyter reads notebooks from disk.
-        notebooks_dir = root / "build" / "notebooks" / lang
-        (notebooks_dir / page_uri).parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(render_notebook(source, blocks, recorded, lessons), notebooks_dir / page_uri)
-        page = File(page_uri, str(notebooks_dir), config.site_dir, config.use_directory_urls)
+        content = nbformat.writes(render_notebook(source, blocks, recorded, lessons))
+    page = _page_file(config, root / "build" / "pages" / lang, page_uri, content)
     page.edit_uri = source.rel
     files = [page]
     names = download_names(lesson)
@@ -300,6 +297,19 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
             file.inclusion = InclusionLevel.NOT_IN_NAV
         files.append(file)
     return files
+
+
+def _page_file(config, pages_dir: Path, page_uri: str, content: str) -> File:
+    """A lesson page as a real file in a docs-like folder, rewritten only when its content changed.
+
+    mkdocs-jupyter reads notebooks from disk; and MkDocs' dirty build (``make preview``)
+    skips a page whose file is older than its HTML, so an unchanged lesson is not rebuilt.
+    """
+    path = pages_dir / page_uri
+    if not path.exists() or path.read_text(encoding="utf-8") != content:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    return File(page_uri, str(pages_dir), config.site_dir, config.use_directory_urls)
 
 
 def learning_path(lang: str) -> str:

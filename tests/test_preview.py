@@ -45,8 +45,8 @@ def test_saves_in_one_batch_are_merged():
 
 @pytest.fixture
 def browser_page():
+    from browser_support import CHROMIUM_ARGS, chromium_executable
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM_ARGS, chromium_executable
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)

@@ -101,6 +101,8 @@ def test_notebook_cells_map_to_their_lesson_lines(lessons):
     ("#| rasies: KeyError", "unknown block option `rasies`"),
     ("#| gpu: yes", "block option `gpu` has no valid bool value"),
     ("#| timeout: soon", "block option `timeout` has no valid float value"),
+    ("#| timeout: 0", "block option `timeout` has no valid float value"),
+    ("#| timeout: -0.5", "block option `timeout` has no valid float value"),
 ])
 def test_a_bad_option_names_its_line(lessons, option, message):
     lesson = lessons.markdown("01-demo", f"\n```python\n{option}\nx = 1\n```\n")
@@ -142,3 +144,86 @@ def test_the_module_runs_with_plain_python(lessons, tmp_path):
     assert "# %% lessons/01-demo/index.md:" in text
     assert "# import this_module_does_not_exist" in text
     assert "if torch.cuda.is_available():" in text
+
+
+def test_notebook_cells_keep_their_lines_on_odd_and_even_lines(lessons):
+    lesson = lessons.notebook("02-nb", "# %%\none = 1\n\n# %%\ntwo = 2\nprint(two)\n\n# %%\nthree = 3\n\n# %%\n"
+                                       "four = 4\n")
+    blocks = extract_blocks(lesson.zh)
+    firsts = ["one = 1", "two = 2", "three = 3", "four = 4"]
+    assert [block.code_line for block in blocks] == [line_of(lesson.zh.path, first) for first in firsts]
+    assert {line % 2 for line in (block.code_line for block in blocks)} == {0, 1}
+    assert [block.end_line for block in blocks] == [0] * 4  # notebooks have no closing fence
+
+
+def test_blocks_are_immutable_so_the_cache_can_share_them(lessons):
+    import dataclasses
+
+    lesson = lessons.markdown("01-demo", "\n```python\n#| glue: x\nx = 1\n```\n")
+    (block,) = extract_blocks(lesson.zh)
+    for thing, name in ((block, "code"), (block.options, "run"), (block.options.glue[0], "name")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, name, None)
+    assert extract_blocks(lesson.zh)[0] is block  # the same object, from the cache
+    from site_src.extract import LessonBlock
+
+    assert LessonBlock(index=0, path="p", line=1, code_line=1, code="x").end_line == 0
+
+
+@pytest.mark.parametrize("indent", [" ", "  ", "   "])
+def test_an_indented_fence_names_its_line(lessons, indent):
+    lesson = lessons.markdown("01-demo", f"\nprose\n\n{indent}```python\n{indent}x = 1\n{indent}```\n")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert f"index.md:{line_of(lesson.zh.path, '```python')}: a ```python block is indented" in str(error.value)
+
+
+def test_hidden_fences_name_their_own_lines(lessons):
+    lesson = lessons.markdown("01-demo", '\n!!! note\n    ```python\n    a = 1\n    ```\n\n!!! tip\n'
+                                         '    ```python\n    b = 2\n    ```\n')
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    lines = [number for number, text in enumerate(lesson.zh.path.read_text().splitlines(), 1) if "```python" in text]
+    assert {line % 2 for line in lines} == {0, 1}
+    for line in lines:
+        assert f"index.md:{line}: this ```python fence sits inside an indented block" in str(error.value)
+
+
+def test_a_line_that_starts_like_a_fence_does_not_close_it(lessons):
+    lesson = lessons.markdown("01-demo", "\n```python\nx = 1\n``` not a closing fence\n")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert f"index.md:{line_of(lesson.zh.path, '```python')}: this ```python fence is never closed" in str(error.value)
+
+
+def test_a_notebook_without_cell_markers_names_its_first_line(lessons):
+    lesson = lessons.notebook("02-nb", "x = 1\nprint(x)\n")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert f"lessons/02-nb/index.py:{line_of(lesson.zh.path, 'x = 1')}: no `# %%` cell markers found" in str(error.value)
+
+
+def test_a_notebook_jupytext_cannot_read_is_a_lesson_error(lessons):
+    lesson = lessons.notebook("02-nb", "# %%\nx = 1\n")
+    text = lesson.zh.path.read_text(encoding="utf-8").replace("#   jupytext:\n#     formats: py:percent\n",
+                                                               "#   jupytext: 3\n")
+    lesson.zh.path.write_text(text, encoding="utf-8")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert "lessons/02-nb/index.py: not a valid jupytext py:percent notebook" in str(error.value)
+
+
+def test_glue_names_are_bound_once_per_block(lessons):
+    lesson = lessons.markdown("01-demo", "\n```python\n#| glue: a\n#| glue: b = a + 1\na = 1\n```\n")
+    (block,) = extract_blocks(lesson.zh)
+    assert [(binding.name, binding.expression) for binding in block.options.glue] == [("a", "a"), ("b", "a + 1")]
+    lessons.markdown("01-demo", "\n```python\n#| glue: a\n#| glue: b\n#| glue: a = 2\na = b = 1\n```\n")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert str(error.value).count("is bound twice") == 1 and "`glue: a` is bound twice" in str(error.value)
+
+
+def test_the_module_can_be_written_again(lessons, tmp_path):
+    lesson = lessons.markdown("01-demo", MARKDOWN_LESSON)
+    first = write_module(lesson, tmp_path / "modules").read_text()
+    assert write_module(lesson, tmp_path / "modules").read_text() == first

@@ -211,3 +211,42 @@ def test_notebook_lessons_show_the_values_on_the_page(lessons):
 
 def test_bind_prose_leaves_unknown_names_visible():
     assert bind_prose("a {{ x:.1f }} b {{ y }}", {"x": 2}) == "a 2.0 b {{ y }}"
+
+
+# Prose right against its fences (a fence may interrupt a paragraph, and a paragraph follow the
+# closing fence), and code whose last line looks like a placeholder; two fences, so the closing
+# fences fall on an odd and an even line.
+HUGGING_FENCES = """\
+Before: {{ x:.1f }}
+```python
+y = 1
+print("{{ not_glue }}")
+```
+After: {{ x }}
+
+Between: {{ x }}
+and more prose
+```text
+{{ not_glue }}
+```
+Last: {{ x:.2f }}
+"""
+
+
+def test_prose_right_against_a_fence_is_prose_and_code_is_code_however_the_lines_fall(lessons):
+    lesson = lessons.markdown("01-train", HUGGING_FENCES)
+    found = prose_placeholders(lesson.zh)
+    assert [(p.line, p.name) for p in found] == [
+        (line_of(lesson.zh.path, start), "x") for start in ("Before:", "After:", "Between:", "Last:")]
+    closing = [number for number, text in enumerate(lesson.zh.path.read_text().splitlines(), 1) if text == "```"]
+    assert {line % 2 for line in closing} == {0, 1}
+
+
+def test_binding_a_markdown_file_replaces_prose_placeholders_only(lessons):
+    from site_src.glue import bind_markdown_lines
+
+    lines = HUGGING_FENCES.splitlines()
+    bound = bind_markdown_lines(lines, {"x": 2.345, "not_glue": "WRONG"})
+    assert bound == [line.replace("{{ x:.1f }}", "2.3").replace("{{ x:.2f }}", "2.35").replace("{{ x }}", "2.345")
+                     for line in lines]
+    assert sum("{{ not_glue }}" in line for line in bound) == 2

@@ -250,3 +250,8 @@ def test_binding_a_markdown_file_replaces_prose_placeholders_only(lessons):
     assert bound == [line.replace("{{ x:.1f }}", "2.3").replace("{{ x:.2f }}", "2.35").replace("{{ x }}", "2.345")
                      for line in lines]
     assert sum("{{ not_glue }}" in line for line in bound) == 2
+
+
+def test_a_fence_left_open_to_the_end_of_the_file_is_code_to_its_last_line(lessons):
+    lesson = lessons.markdown("01-train", "Prose: {{ x }}\n\n~~~text\nan example to the end\n{{ not_glue }}")
+    assert [(p.name, p.line) for p in prose_placeholders(lesson.zh)] == [("x", line_of(lesson.zh.path, "Prose:"))]

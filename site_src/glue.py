@@ -66,10 +66,9 @@ def _markdown_code_lines(lines: list[str]) -> set[int]:
 
 
 def _notebook_code_lines(source: LessonSource, lines: list[str]) -> set[int]:
-    """1-based numbers of the header and of code cells' lines (markers included)."""
-    first_cell = next((number for number, text in enumerate(lines, start=1) if text.startswith("# %%")), 1)
-    skipped = set(range(1, first_cell))
-    in_code = False
+    """1-based numbers of the header and of code cells' lines (markers included): all but markdown cells."""
+    skipped = set()
+    in_code = True  # the header, before the first marker, is not prose either
     for number, text in enumerate(lines, start=1):
         if text.startswith("# %%"):
             in_code = not re.match(r"# %%.*\[(markdown|md)\]", text)

@@ -255,3 +255,21 @@ def test_binding_a_markdown_file_replaces_prose_placeholders_only(lessons):
 def test_a_fence_left_open_to_the_end_of_the_file_is_code_to_its_last_line(lessons):
     lesson = lessons.markdown("01-train", "Prose: {{ x }}\n\n~~~text\nan example to the end\n{{ not_glue }}")
     assert [(p.name, p.line) for p in prose_placeholders(lesson.zh)] == [("x", line_of(lesson.zh.path, "Prose:"))]
+
+
+def test_a_name_used_in_the_english_prose_only_fails_the_check_there(lessons):
+    lesson = lessons.markdown("01-train", MARKDOWN_ZH.replace("，一共 {{ steps }} 步", ""), MARKDOWN_EN)
+    (problem,) = check_placeholders(lesson)
+    assert (problem.path, problem.line) == (lesson.en.rel, line_of(lesson.en.path, "The loss fell"))
+    assert f"`steps` is used in this language's prose but not in {lesson.zh.rel}" in problem.message
+
+
+def test_a_lesson_whose_blocks_cannot_be_read_gets_their_problems_not_an_exception(lessons):
+    lesson = lessons.markdown("01-train", MARKDOWN_ZH.replace("#| glue: steps", "#| glue: 1steps"), MARKDOWN_EN)
+    problems = check_placeholders(lesson)
+    assert [problem.message for problem in problems] == ["`glue: 1steps` does not start with a name"]
+
+
+def test_a_notebooks_header_is_not_prose(lessons):
+    lesson = lessons.notebook("02-nb", NOTEBOOK_ZH, NOTEBOOK_EN, title="训练 {{ accuracy }}")
+    assert [p.line for p in prose_placeholders(lesson.zh)] == [line_of(lesson.zh.path, "准确率")]

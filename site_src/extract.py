@@ -177,17 +177,12 @@ def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], 
         reader = implementation.cell_reader_class(NOTEBOOK_FORMAT, "python")
         cell, consumed = reader.read(lines[offset:])
         if cell.cell_type == "code" and cell.source.strip():
-            blocks.append((_first_source_line(lines, offset, consumed, cell.source), cell.source, 0))
+            # The source starts on the line after the cell's marker (jupytext keeps leading
+            # blank lines), or on the cell's first line when it has none (code before any marker).
+            first_line = offset + 1 + lines[offset].startswith("# %%")
+            blocks.append((first_line, cell.source, 0))
         offset += max(consumed, 1)
     return blocks, []
-
-
-def _first_source_line(lines: list[str], offset: int, consumed: int, source: str) -> int:
-    first = source.splitlines()[0]
-    for number in range(offset, offset + consumed):
-        if lines[number] == first and not lines[number].startswith("# %%"):
-            return number + 1
-    return offset + 1
 
 
 # --------------------------------------------------------------------------- options

@@ -8,7 +8,7 @@ import sys
 import pytest
 from lesson_fixtures import line_of
 
-from site_src.extract import extract_blocks, write_module
+from site_src.extract import BlockOptions, extract_blocks, write_module
 from site_src.problems import LessonError
 
 MARKDOWN_LESSON = """
@@ -227,3 +227,39 @@ def test_the_module_can_be_written_again(lessons, tmp_path):
     lesson = lessons.markdown("01-demo", MARKDOWN_LESSON)
     first = write_module(lesson, tmp_path / "modules").read_text()
     assert write_module(lesson, tmp_path / "modules").read_text() == first
+
+
+def test_notebook_code_before_the_first_marker_after_an_empty_cell_and_past_256_lines(lessons):
+    filler = "".join(f"# %%\nv{n} = {n}\n\n" for n in range(90))
+    lesson = lessons.notebook("02-nb", "zero = 0\n\n# %%\n# %% [markdown]\n# prose, not code\n\n# %%\none = 1\n\n"
+                                       + filler + "# %%\nlast = 1\n")
+    assert len(lesson.zh.path.read_text(encoding="utf-8").splitlines()) > 256
+    blocks = extract_blocks(lesson.zh)
+    assert [block.code for block in blocks[:2]] == ["zero = 0", "one = 1"] and blocks[-1].code == "last = 1"
+    assert len(blocks) == 93
+    for block in (blocks[0], blocks[1], blocks[-1]):
+        assert block.code_line == line_of(lesson.zh.path, block.code)
+
+
+def test_defaults_and_the_block_as_written(lessons):
+    lesson = lessons.markdown("01-demo", '\n```python {.numbered title="demo"}\nx = 1\n```\n\n```python\n'
+                                         '#| glue: x\n#| raises: ValueError\nint("x")\n```\n')
+    plain, raising = extract_blocks(lesson.zh)
+    assert plain.options == BlockOptions() and BlockOptions().timeout == 60.0  # docs/lesson-format.md: 60 s
+    assert (plain.options.run, plain.options.gpu, plain.options.solution, plain.options.raises) == (True, False, False, None)
+    assert raising.options.raises == "ValueError" and [b.name for b in raising.options.glue] == ["x"]
+    assert raising.source == '#| glue: x\n#| raises: ValueError\nint("x")' and plain.source == "x = 1"
+
+
+def test_every_problem_of_a_lesson_is_reported_at_once(lessons):
+    lesson = lessons.markdown("01-demo", "\n  ```python\n  x = 1\n  ```\n\n```python\n#| gpu: maybe\n#| colour: red\n"
+                                         "#| glue: y = (\ny = 1\n```\n\nSome text\n    ```python\n    z = 1\n    ```\n")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    report = str(error.value)
+    for line, message in (("  ```python", "a ```python block is indented"),
+                          ("#| gpu", "block option `gpu` has no valid bool value"),
+                          ("#| colour", "unknown block option `colour`"),
+                          ("#| glue", "the glue expression `(` is not valid Python"),
+                          ("    ```python", "this ```python fence sits inside an indented block")):
+        assert f"index.md:{line_of(lesson.zh.path, line)}: {message}" in report, message

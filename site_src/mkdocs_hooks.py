@@ -209,9 +209,9 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     """The page of one lesson in this language, plus its downloads, figures and data files."""
     root = _root(config)
     store = RecordStore(root / "build" / "records")
-    record = store.fresh_record(lesson, lesson_key(lesson))
-    if record is None:
-        state = "stale (the code changed since it ran)" if store.load(lesson.slug) else "missing"
+    record = store.load(lesson.slug)
+    state = store.unusable(lesson, record, lesson_key(lesson))
+    if state is not None:
         problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
                           f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
         raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")

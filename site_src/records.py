@@ -4,6 +4,11 @@ A record is ``<records_dir>/<slug>/record.json`` plus the PNG figures beside it.
 hashes the lesson's code blocks (not its prose), its data files, the data sets it seeds,
 the pinned package versions and the runner's own code. A lesson whose key is unchanged
 is not run again; the site refuses a record whose key no longer matches.
+
+A record always says how the latest run ended: a failed run replaces the record with
+one that holds only the failure, so the lesson is stale until it passes again. A record
+is usable only if every block of the lesson is in it, in order, with the status its
+options promise (no block failed, none missing).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
-RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py")
+RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "sandbox.py", "channel.py", "verdict.py")
 
 
 def lesson_key(lesson: Lesson) -> str:
@@ -36,7 +41,9 @@ def lesson_key(lesson: Lesson) -> str:
         add("block", "\n".join(options) + "\n" + block.code)
     for path in lesson.data_files():
         add("data " + path.relative_to(lesson.folder).as_posix(), path.read_bytes())
-    add("datasets", ",".join(read_front_matter(lesson.zh).datasets))
+    front = read_front_matter(lesson.zh)
+    add("datasets", ",".join(front.datasets))
+    add("memory_gb", str(front.memory_gb))
     add("python", platform.python_version())
     for package in PINNED_PACKAGES:
         add(package, _version(package))
@@ -71,22 +78,57 @@ class RecordStore:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def fresh_record(self, lesson: Lesson, key: str | None = None) -> dict | None:
-        """The lesson's record if it was made from exactly the current code, else None."""
+        """The lesson's record if a passing run made it from exactly the current code, else None."""
         record = self.load(lesson.slug)
-        if record is None or record.get("key") != (key or lesson_key(lesson)):
-            return None
-        return record
+        return record if self.unusable(lesson, record, key) is None else None
 
-    def save(self, lesson: Lesson, key: str, result: dict, figures_from: Path) -> dict:
+    def unusable(self, lesson: Lesson, record: dict | None, key: str | None = None) -> str | None:
+        """Why the site must not show this record of the lesson ("missing", "stale …"), or None."""
+        if record is None:
+            return "missing"
+        if record.get("key") != (key or lesson_key(lesson)):
+            return "stale (the code changed since it ran)"
+        if record.get("failure"):
+            summary = record["failure"].get("summary", "") if isinstance(record["failure"], dict) else ""
+            return f"from a failed run ({summary})" if summary else "from a failed run"
+        return _missing_or_failed_block(lesson, record)
+
+    def save(self, lesson: Lesson, key: str, result: dict, figures_from: Path | None) -> dict:
         """Replace the lesson's record with a successful run's result and figures."""
         folder = self.folder(lesson.slug)
         staging = folder.with_name(folder.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        for figure in sorted(figures_from.glob("*.png")) if figures_from.is_dir() else []:
+        for figure in sorted(figures_from.glob("*.png")) if figures_from and figures_from.is_dir() else []:
             shutil.copy2(figure, staging / figure.name)
         record = {"key": key, "versions": {p: _version(p) for p in PINNED_PACKAGES}, **result}
         (staging / "record.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
         return record
+
+    def save_failed(self, lesson: Lesson, key: str, result: dict) -> None:
+        """Replace the lesson's record with a failed run's: no figures, the failure kept, so
+        the lesson is stale (re-run, refused by the build) until a run passes."""
+        self.save(lesson, key, result, None)
+
+
+def _missing_or_failed_block(lesson: Lesson, record: dict) -> str | None:
+    blocks, recorded = extract_blocks(lesson.zh), record.get("blocks")
+    if not isinstance(recorded, list) or len(recorded) != len(blocks):
+        count = len(recorded) if isinstance(recorded, list) else 0
+        return f"incomplete ({count} of {len(blocks)} blocks recorded)"
+    for block, entry in zip(blocks, recorded):
+        expected = _expected_status(block, record.get("device", "cpu"))
+        status = entry.get("status") if isinstance(entry, dict) else None
+        if status != expected or entry.get("index") != block.index:
+            return f"incomplete (block {block.index + 1}, {block.path}:{block.line}, is `{status}`, not `{expected}`)"
+    return None
+
+
+def _expected_status(block, device: str) -> str:
+    if not block.options.run:
+        return "not-run"
+    if block.options.gpu and device != "cuda":
+        return "gpu-skipped"
+    return "raised" if block.options.raises else "ok"

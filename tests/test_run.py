@@ -116,10 +116,12 @@ def test_a_must_raise_block_that_raises_another_exception_fails(lessons, store):
     assert f"index.md:{line_of(lesson.zh.path, '{}')}: this block must raise ValueError but raised KeyError" in report
 
 
-def test_a_failed_run_leaves_no_record(lessons, store):
+def test_a_failed_run_leaves_a_failed_record_that_is_never_fresh(lessons, store):
     lesson = lessons.markdown("01-demo", "```python\nraise RuntimeError('boom')\n```\n")
     assert run_lesson(lesson, store).failure
-    assert store.load("01-demo") is None
+    assert store.load("01-demo")["failure"]["summary"] == "RuntimeError: boom"
+    assert store.fresh_record(lesson) is None
+    assert store.unusable(lesson, store.load("01-demo")) == "from a failed run (RuntimeError: boom)"
 
 
 def test_gpu_blocks_are_skipped_on_the_cpu(lessons, store):

@@ -18,6 +18,7 @@ itself everything that decides the outcome:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -41,6 +42,7 @@ from .verdict import BlockRecord, Failure, failure, judge, skipped_record
 
 DEFAULT_LESSON_TIMEOUT = 300.0
 KILL_GRACE = 2.0  # past a block's limit: time for the child's own alarm to name the line first
+FINISH_GRACE = 2.0  # after the child said it is done: time to exit by itself before it is killed
 COUNT_EVERY = 0.25  # seconds between two counts of the sandbox's processes
 REPORT_FD = 200  # the lowest descriptor number the child's report pipe may take
 STDERR_KEPT = 4000
@@ -138,78 +140,82 @@ class ChildRun:
         return transcript
 
     def _watch(self, process: subprocess.Popen, read_end: int, transcript: Transcript) -> None:
-        """Read the child's reports until it is done or breaks a limit."""
+        """Read the child's reports until it is done or breaks a limit. When it is done, give
+        it a moment to exit by itself (so its CPU time is accounted to the parent)."""
         selector = selectors.DefaultSelector()
         selector.register(read_end, selectors.EVENT_READ, "report")
         selector.register(process.stdout, selectors.EVENT_READ, "stdout")
         selector.register(process.stderr, selectors.EVENT_READ, "stderr")
         reader, stderr = FrameReader(), bytearray()
-        lesson_deadline = time.monotonic() + self.lesson_timeout
-        block_deadline, next_count = None, 0.0
-        while not transcript.ended:
+        now = time.monotonic()
+        deadlines = {"lesson-timeout": now + self.lesson_timeout}
+        next_count = now
+        while True:
             now = time.monotonic()
-            if block_deadline is not None and now >= block_deadline:
-                transcript.ended = "block-timeout"
+            if transcript.ended == "done":
+                deadlines = {"done": deadlines.get("done", now + FINISH_GRACE)}
+                if process.poll() is not None or now >= deadlines["done"]:
+                    break
+            elif transcript.ended:
                 break
-            if now >= lesson_deadline:
-                transcript.ended = "lesson-timeout"
+            elif expired := [name for name, at in deadlines.items() if now >= at]:
+                transcript.ended = expired[0]
                 break
-            if now >= next_count:
+            elif now >= next_count:
                 count = _count_processes(process.pid) - (1 if self.sandbox.enabled else 0)  # bwrap's own init
                 if count > self.limits.processes:
                     transcript.ended, transcript.detail = "processes", f"{count} processes"
                     break
                 next_count = now + COUNT_EVERY
-            wait = min(lesson_deadline, next_count, block_deadline or lesson_deadline) - now
-            for key, _ in selector.select(max(wait, 0.0)):
+            for key, _ in selector.select(max(min(*deadlines.values(), next_count) - now, 0.0)):
                 data = os.read(key.fd, 65536)
-                if not data:
+                if key.data == "report":
+                    if not data:
+                        selector.unregister(read_end)
+                    self._take(reader, data, transcript, deadlines)
+                elif not data:
                     selector.unregister(key.fileobj)
-                    if key.data == "report":
-                        transcript.ended = transcript.ended or "exited"
-                elif key.data == "report":
-                    try:
-                        for message in reader.feed(data):
-                            block_deadline = self._receive(message, transcript, time.monotonic(), block_deadline)
-                    except ChannelError as error:
-                        transcript.ended, transcript.detail = "protocol", str(error)
                 elif key.data == "stderr":
                     stderr += data
                     del stderr[:-STDERR_KEPT]
                 # the child's own stdout (C-level writes, subprocesses) is read and dropped
             if not transcript.ended and process.poll() is not None:
                 # It ended; what it wrote is in the pipe (a process it forked may hold the pipe open).
-                self._drain(read_end, reader, transcript, block_deadline)
+                os.set_blocking(read_end, False)
+                with contextlib.suppress(BlockingIOError):
+                    while not transcript.ended and (data := os.read(read_end, 65536)):
+                        self._take(reader, data, transcript, deadlines)
                 transcript.ended = transcript.ended or "exited"
         transcript.stderr = stderr.decode(errors="replace")
 
-    def _drain(self, read_end: int, reader: FrameReader, transcript: Transcript, deadline: float | None) -> None:
-        os.set_blocking(read_end, False)
+    def _take(self, reader: FrameReader, data: bytes, transcript: Transcript, deadlines: dict) -> None:
+        """Take the reports in `data` (an empty read: the child closed the pipe)."""
+        if not data:
+            transcript.ended = transcript.ended or "exited"
+            return
         try:
-            while not transcript.ended and (data := os.read(read_end, 65536)):
-                for message in reader.feed(data):
-                    deadline = self._receive(message, transcript, time.monotonic(), deadline)
-        except BlockingIOError:
-            pass
+            for message in reader.feed(data):
+                if transcript.ended:
+                    break
+                self._receive(message, transcript, deadlines)
         except ChannelError as error:
             transcript.ended, transcript.detail = "protocol", str(error)
 
-    def _receive(self, message: dict, transcript: Transcript, now: float, deadline: float | None) -> float | None:
-        """Take one report; the running block's deadline after it."""
+    def _receive(self, message: dict, transcript: Transcript, deadlines: dict) -> None:
+        """One report: a block starts (its time limit starts too), a block ended, all done."""
         kind, index = message["type"], message.get("index")
         expected = next((block for block in self.to_run if block.index not in transcript.facts), None)
         if kind == "start" and transcript.running is None and expected is not None and index == expected.index:
             transcript.running = expected
-            return now + expected.options.timeout + KILL_GRACE
-        if kind == "block" and transcript.running is not None and index == transcript.running.index:
+            deadlines["block-timeout"] = time.monotonic() + expected.options.timeout + KILL_GRACE
+        elif kind == "block" and transcript.running is not None and index == transcript.running.index:
             transcript.facts[index], transcript.running = message, None
-            return None
-        if kind == "done" and transcript.running is None:
+            deadlines.pop("block-timeout", None)
+        elif kind == "done" and transcript.running is None:
             transcript.ended = "done"
-            return deadline
-        transcript.ended = "protocol"
-        transcript.detail = f"an unexpected report `{kind}` for block {index!r}"
-        return deadline
+        else:
+            transcript.ended = "protocol"
+            transcript.detail = f"an unexpected report `{kind}` for block {index!r}"
 
 
 def _count_processes(root: int) -> int:

@@ -76,3 +76,14 @@ def test_a_data_set_the_runner_cannot_seed_is_reported(lessons):
         path.write_text(path.read_text(encoding="utf-8").replace("time: 5", "time: 5\ndatasets: [cifar10]"), encoding="utf-8")
     (problem,) = check_front_matter([lesson])
     assert problem.message == "`datasets:` names `cifar10`, which the runner cannot seed"
+
+
+def test_memory_gb_defaults_to_4_and_must_be_a_whole_number_of_gib_in_range(lessons):
+    assert read_front_matter(lessons.markdown("01-demo", "text\n").zh).memory_gb == 4
+    assert read_front_matter(lessons.markdown("02-demo", "text\n", front_matter="memory_gb: 8").zh).memory_gb == 8
+    for value, message in (("0", "front matter `memory_gb: 0` is outside 1–64"),
+                           ("1.5", "front matter `memory_gb` is float 1.5, not int")):
+        lesson = lessons.markdown("03-demo", "text\n", front_matter=f"memory_gb: {value}")
+        with pytest.raises(LessonError) as error:
+            read_front_matter(lesson.zh)
+        assert f"lessons/03-demo/index.md:{line_of(lesson.zh.path, 'memory_gb:')}: {message}" in str(error.value)

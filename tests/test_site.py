@@ -184,6 +184,36 @@ def test_the_build_refuses_a_stale_record(tmp_path):
         build_site(tmp_path)
 
 
+def test_the_build_refuses_a_lesson_whose_latest_run_failed(tmp_path):
+    """The same code passed once, then failed: the earlier passing record is not shown."""
+    from lesson_fixtures import LessonFolder
+
+    lessons = LessonFolder(tmp_path)
+    _site_root(tmp_path)
+    flag = tmp_path / "FAIL-NOW"
+    lesson = lessons.markdown("01-markdown", f"```python\nimport os\nassert not os.path.exists({str(flag)!r}), 'flagged'\n```\n")
+    store = RecordStore(tmp_path / "build" / "records")
+    assert run_lesson(lesson, store).failure is None
+    flag.write_text("")
+    assert run_lesson(lesson, store, force=True).failure
+    with pytest.raises(SiteBuildError, match=r"index.md: no up-to-date test record: the record is from a failed run "
+                                             r"\(AssertionError: flagged\)"):
+        build_site(tmp_path)
+
+
+def test_the_build_refuses_a_record_with_a_missing_block(tmp_path):
+    from lesson_fixtures import LessonFolder
+
+    lessons = LessonFolder(tmp_path)
+    _site_root(tmp_path)
+    lesson = lessons.markdown("01-markdown", "```python\nprint(1)\n```\n\n```python\nprint(2)\n```\n")
+    store = RecordStore(tmp_path / "build" / "records")
+    record = run_lesson(lesson, store).record
+    store.record_path("01-markdown").write_text(json.dumps({**record, "blocks": record["blocks"][:1]}))
+    with pytest.raises(SiteBuildError, match=r"the record is incomplete \(1 of 2 blocks recorded\)"):
+        build_site(tmp_path)
+
+
 def test_the_build_refuses_a_missing_record(tmp_path):
     from lesson_fixtures import LessonFolder
 

@@ -52,3 +52,20 @@ def test_device_cuda_fails_at_once_without_cuda(pytester, course):
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--device cuda: CUDA is not available on this machine*"])
     assert "passed" not in result.stdout.str()
+
+
+def test_the_run_says_what_isolates_lessons_and_ci_refuses_to_run_them_unsandboxed(pytester, course, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    from site_src.sandbox import choose
+
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    result = pytester.runpytest_subprocess("lessons")
+    result.stdout.fnmatch_lines([choose().describe()])
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # no bwrap on it
+    monkeypatch.setenv("CI", "true")
+    result = pytester.runpytest_subprocess("lessons")
+    assert result.ret != 0 and "passed" not in result.stdout.str()
+    result.stderr.fnmatch_lines(["*lessons must run sandboxed here (CI=true), but no sandbox can be made: "
+                                 "`bwrap` is not installed*"])

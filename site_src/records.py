@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
+from .verdict import skipped_record
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "sandbox.py", "channel.py", "verdict.py")
@@ -127,8 +128,7 @@ def _missing_or_failed_block(lesson: Lesson, record: dict) -> str | None:
 
 
 def _expected_status(block, device: str) -> str:
-    if not block.options.run:
-        return "not-run"
-    if block.options.gpu and device != "cuda":
-        return "gpu-skipped"
+    skipped = skipped_record(block, device)
+    if skipped is not None:
+        return skipped.status
     return "raised" if block.options.raises else "ok"

@@ -32,6 +32,7 @@ from . import channel
 from .extract import LessonBlock, extract_blocks
 from .lessons import Lesson, find_lesson, read_front_matter
 from .sandbox import OUTPUT_CHARS
+from .verdict import skipped_record
 
 FIGURE_DPI = 100
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -76,7 +77,7 @@ def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str, report, ou
     capture = FigureCapture(figures_dir, lesson.slug)
     namespace = {"__name__": "__main__", "__file__": str(Path.cwd() / f"{lesson.slug}.py")}
     for block in blocks:
-        if not block.options.run or (block.options.gpu and device != "cuda"):
+        if skipped_record(block, device) is not None:
             continue
         report({"type": "start", "index": block.index})
         facts, error = _run_block(block, namespace, capture, output_chars)

@@ -37,6 +37,7 @@ MAX_PROCESSES = 64  # processes in the sandbox at once, counted by the parent (r
 MAX_TASKS = 1024  # RLIMIT_NPROC: threads and processes, where the kernel applies it (not to root)
 MAX_FILE_BYTES = 4 * GIB  # RLIMIT_FSIZE: the largest single file a lesson may write
 OUTPUT_CHARS = 1_000_000  # per block and stream; the rest is cut with a note
+PRIVATE_DIRS = ("/tmp", "/dev/shm")  # a fresh tmpfs each, inside the sandbox
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SETUP_HINT = "run `make sandbox` (installs bubblewrap, relaxes Ubuntu's AppArmor user-namespace rule)"
 
@@ -79,7 +80,8 @@ class Sandbox:
                 f"which lesson code can step around — {SETUP_HINT}")
 
     def wrap(self, command: list[str], work: Path, repos: list[Path], device: str, limits: Limits) -> list[str]:
-        """`command` as run inside the sandbox, with `work` its only writable directory."""
+        """`command` as run inside the sandbox, with `work` its only writable directory and
+        `repos` (the course, this package, Python) readable wherever they are."""
         if not self.enabled:
             return command
         args = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -87,11 +89,12 @@ class Sandbox:
             for node in sorted(glob.glob("/dev/nvidia*")):
                 args += ["--dev-bind", node, node]
         # Private, size-capped /tmp and /dev/shm (tmpfs memory is not in RLIMIT_DATA).
-        for private in ("/tmp", "/dev/shm"):
+        for private in PRIVATE_DIRS:
             args += ["--size", str(limits.memory_bytes), "--tmpfs", private]
-        # The repository may live under /tmp (tests, `make bench`): show it again, read-only.
-        for repo in dict.fromkeys(path.resolve() for path in repos):
-            args += ["--ro-bind", str(repo), str(repo)]
+        # The repository or Python may live under /tmp (tests, `make bench`): show them again, read-only.
+        for path in dict.fromkeys(path.resolve() for path in repos):
+            if any(path.is_relative_to(private) for private in PRIVATE_DIRS):
+                args += ["--ro-bind", str(path), str(path)]
         args += ["--bind", str(work), str(work), "--chdir", str(work),
                  "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
                  "--die-with-parent", "--new-session", "--"]

@@ -153,3 +153,47 @@ def test_data_files_of_the_lesson_folder_are_in_the_working_directory(lessons, s
     lesson = lessons.markdown("01-demo", "```python\nprint(open('numbers.txt').read())\n```\n")
     (lesson.folder / "numbers.txt").write_text("1 2 3")
     assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == "1 2 3\n"
+
+
+def test_a_figure_replaced_by_a_link_is_not_copied_and_fails_the_block(lessons, store):
+    secret = lessons.root / "not-a-figure.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n private bytes outside the workdir")
+    lesson = lessons.markdown("01-demo", f"""
+        ```python
+        #| alt: a line
+        import os
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        plt.show()
+        figure = ".lesson-result/figures/01-demo-b00-1.png"
+        os.remove(figure)
+        os.symlink({str(secret)!r}, figure)
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert "figure 01-demo-b00-1.png could not be taken from the working directory" in outcome.failure
+    assert not list(store.folder("01-demo").glob("*.png"))
+
+
+def test_a_figures_folder_replaced_by_a_link_is_not_followed(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        #| alt: a line
+        import os, shutil
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        plt.show()
+        shutil.copytree(".lesson-result/figures", "copy")
+        shutil.rmtree(".lesson-result/figures")
+        os.symlink(os.path.abspath("copy"), ".lesson-result/figures")
+        ```
+    """)
+    assert "the figures folder of the working directory cannot be read" in run_lesson(lesson, store).failure
+
+
+def test_figure_names_must_be_the_ones_the_runner_gives(tmp_path):
+    from site_src.run import _copy_figures
+
+    for names in (["../../etc/passwd"], ["01-demo-b00-2.png"], ["01-demo-b01-1.png"], "01-demo-b00-1.png"):
+        copied, problem = _copy_figures(tmp_path, "01-demo", 0, names, tmp_path)
+        assert copied == [] and problem, names

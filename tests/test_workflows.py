@@ -407,11 +407,11 @@ def sandbox_tools(tmp_path: Path, *, sysctl_helps: bool = True) -> tuple[dict, P
     bin_dir.mkdir()
     rule.write_text("1\n")
     bwrap = f'#!/bin/sh\n[ "$(cat {rule})" = 0 ] && exit 0\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n'
+    install_bwrap = f"printf '%s' '{bwrap}' > {bin_dir}/bwrap && {shutil.which('chmod')} +x {bin_dir}/bwrap"
     scripts = {
         "id": "#!/bin/sh\necho 1000\n",
         "sudo": f'#!/bin/sh\necho "sudo $*" >> {log}\nexec "$@"\n',
-        "apt-get": f'#!/bin/sh\necho "apt-get $*" >> {log}\n'
-                   f'[ "$1" = install ] && printf \'%s\' \'{bwrap}\' > {bin_dir}/bwrap && {shutil.which("chmod")} +x {bin_dir}/bwrap\nexit 0\n',
+        "apt-get": f'#!/bin/sh\necho "apt-get $*" >> {log}\n[ "$1" = install ] && {install_bwrap}\nexit 0\n',
         "sysctl": f'#!/bin/sh\necho "sysctl $*" >> {log}\n' + (f"echo 0 > {rule}\n" if sysctl_helps else ""),
     }
     for name, text in scripts.items():

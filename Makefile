@@ -11,7 +11,7 @@ MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup sandbox browser serve build test check extract new bench weight screenshot clean
+.PHONY: setup sandbox browser serve build test check extract new bench weight mutate screenshot clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -93,6 +93,10 @@ new: setup
 ## Timings of the pipeline on this machine (see docs/benchmarks.md)
 bench: setup
 	$(PY) -m site_src bench
+
+## Mutation testing of the pipeline (slow: minutes per module). `make mutate MODULES="parity compare"`
+mutate: setup
+	$(PY) -m site_src mutate $(MODULES)
 
 ## Refresh the README's screenshot from the last browser-test run
 screenshot:

@@ -6,6 +6,7 @@ One module per stage:
 - ``extract``   turns a lesson file into code blocks and a runnable module;
 - ``parity``    checks that the zh and en files hold the same code;
 - ``links``     checks links, anchors, images and figure alt text;
+- ``glue``      binds ``{{ name }}`` in the prose to values the run recorded (``#| glue:``);
 - ``checks``    runs every check that needs no run, in one pass;
 - ``runner``    runs one lesson's blocks in a child process and reports what each did;
 - ``channel``   carries those reports to the parent: framed JSON over an inherited pipe;

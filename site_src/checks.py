@@ -1,12 +1,14 @@
 """Everything about lessons that is decided without running them, in one pass.
 
-Front matter, block syntax in both language files, zh/en parity and links. Both the
+Front matter, block syntax in both language files, zh/en parity, links and the prose's
+bound values (``{{ name }}``). Both the
 ``check`` command and each lesson's pytest ``check`` item call ``static_problems``.
 """
 
 from __future__ import annotations
 
 from .extract import extract_blocks
+from .glue import check_placeholders
 from .lessons import Lesson, check_front_matter
 from .links import check_links
 from .parity import check_parity
@@ -18,7 +20,7 @@ def static_problems(lessons: list[Lesson]) -> list[Problem]:
     for lesson in lessons:
         broken = [problem for source in lesson.sources.values() for problem in _block_problems(source)]
         # Parity compares blocks, so it is only meaningful once both files parse.
-        problems += broken or check_parity(lesson)
+        problems += broken or check_parity(lesson) + check_placeholders(lesson)
         problems += check_links(lesson)
     return problems
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .checks import static_problems
 from .extract import write_module
+from .glue import check_values
 from .lessons import discover_lessons, find_lesson
 from .new import new_lesson
 from .problems import LessonError
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
+    mutate = commands.add_parser("mutate", help="mutation-test the stages that decide a page (cosmic-ray; slow)")
+    mutate.add_argument("modules", nargs="*", help="e.g. parity records (default: all of them)")
     new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
     new.add_argument("slug", help="folder name, e.g. 13-recurrent-networks")
     new.add_argument("--title", required=True, help="the Chinese title")
@@ -86,8 +89,9 @@ def cmd_run(args) -> int:
                     print(block[name].rstrip("\n"))
             for figure in block["figures"]:
                 print(f"[figure {figure}]")
-    if outcome.failure:
-        print(outcome.failure, file=sys.stderr)
+    failure = outcome.failure or "\n".join(map(str, check_values(lesson, outcome.record)))
+    if failure:
+        print(failure, file=sys.stderr)
         return 1
     state = "unchanged, record reused" if outcome.cached else f"ran in {outcome.seconds:.1f} s"
     print(f"{lesson.slug}: ok ({state})")
@@ -154,8 +158,16 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_mutate(args) -> int:
+    from .mutate import mutate, print_survivors
+
+    scores = mutate(args.root, args.modules, args.root / "build" / "mutation")
+    print_survivors(scores)
+    return 0
+
+
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
-    "compare": cmd_compare,
+    "compare": cmd_compare, "mutate": cmd_mutate,
 }

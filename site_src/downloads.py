@@ -35,7 +35,7 @@ def page_url(site_url: str, lesson: Lesson) -> str:
 def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
                       lessons: list[Lesson], site_url: str) -> str:
     """The lesson as an ``.ipynb`` file (JSON text) with the recorded outputs and PNG figures inside."""
-    cells = _download_cells(source, blocks, recorded.lesson, site_url)
+    cells = _download_cells(source, blocks, recorded.lesson, site_url, recorded.values())
     url = page_url(site_url, recorded.lesson)
     notebook = lesson_notebook(cells, recorded, source.lang, prose=lambda text: _portable(text, lessons, url),
                                for_page=False)
@@ -43,12 +43,14 @@ def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded:
     return json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def download_script(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, lessons: list[Lesson],
-                    site_url: str) -> str:
-    """The lesson as a ``.py`` file that ``python`` runs: prose as comments, code as the tests ran it."""
+def download_script(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
+                    lessons: list[Lesson], site_url: str) -> str:
+    """The lesson as a ``.py`` file that ``python`` runs: prose as comments (showing the run's
+    values), code as the tests ran it."""
+    lesson = recorded.lesson
     url = page_url(site_url, lesson)
     notebook = nbformat.v4.new_notebook()
-    for cell in _download_cells(source, blocks, lesson, site_url):
+    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values()):
         if cell.kind == "markdown":
             notebook.cells.append(nbformat.v4.new_markdown_cell(_portable(cell.text, lessons, url)))
         else:
@@ -75,7 +77,8 @@ def notebook_path(lang: str, lesson: Lesson) -> str:
     return f"{prefix}lessons/{lesson.slug}/{download_names(lesson)['ipynb']}"
 
 
-def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, site_url: str) -> list[Cell]:
+def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, site_url: str,
+                    values: dict) -> list[Cell]:
     """The lesson's cells with a note under the title: where they come from, which data files they need."""
     labels = LABELS[source.lang]
     note = labels["download_note"].format(url=page_url(site_url, lesson))
@@ -83,7 +86,7 @@ def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Les
     if data_files:
         note += "\n\n" + labels["download_files"].format(files=", ".join(f"`{name}`" for name in data_files))
     note = "\n".join(f"> {line}" if line else ">" for line in note.splitlines())
-    cells = lesson_cells(source, blocks)
+    cells = lesson_cells(source, blocks, values)
     if not cells or cells[0].kind != "markdown" or not cells[0].text.startswith("# "):
         return [Cell("markdown", note), *cells]
     title, _, rest = cells[0].text.partition("\n")  # the note goes right under the lesson's title

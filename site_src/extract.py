@@ -26,6 +26,15 @@ NOTEBOOK_FORMAT = {"extension": ".py", "format_name": "percent"}
 
 
 @dataclass(frozen=True)
+class GlueBinding:
+    """``#| glue: name = expression``: a value the runner records after the block, for the prose."""
+
+    name: str
+    expression: str  # the name itself for ``#| glue: name``
+    line: int  # the file line of the option, for reports
+
+
+@dataclass(frozen=True)
 class BlockOptions:
     """What a block's ``#|`` lines ask for."""
 
@@ -35,10 +44,12 @@ class BlockOptions:
     solution: bool = False
     timeout: float = DEFAULT_BLOCK_TIMEOUT
     alt: str | None = None
+    glue: tuple[GlueBinding, ...] = ()
 
 
 # option name -> (type, converter); alt is per-language and so left out of parity checks
-OPTION_TYPES = {"raises": str, "run": bool, "gpu": bool, "solution": bool, "timeout": float, "alt": str}
+OPTION_TYPES = {"raises": str, "run": bool, "gpu": bool, "solution": bool, "timeout": float, "alt": str,
+                "glue": str}
 
 
 @dataclass(frozen=True)
@@ -173,7 +184,7 @@ def _block_with_options(index: int, rel: str, line: int, text: str, end_line: in
 
 
 def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[BlockOptions, list[Problem]]:
-    values, problems = {}, []
+    values, problems, glue = {}, [], []
     for number, option in enumerate(option_lines, start=first_line):
         key, sep, raw = option[len(OPTION_PREFIX):].partition(":")
         key, raw = key.strip(), raw.strip()
@@ -187,11 +198,38 @@ def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[B
             problems.append(Problem(rel, number, f"block option `{key}` has no valid {kind} value ({raw!r})",
                                     f"write it as `#| {key}: {_example(key)}`"))
             continue
+        if key == "glue":
+            binding, problem = _glue_binding(value, rel, number)
+            glue += [binding] if binding else []
+            problems += [problem] if problem else []
+            continue
+        if key in values:
+            problems.append(Problem(rel, number, f"block option `{key}` is given twice",
+                                    "keep one of the two lines"))
         values[key] = value
     if values.get("raises") and not re.fullmatch(r"[A-Za-z_][\w.]*", values["raises"]):
         problems.append(Problem(rel, first_line, f"`raises: {values['raises']}` is not an exception name",
                                 "write the exception class name, e.g. `#| raises: RuntimeError`"))
-    return BlockOptions(**values), problems
+    names = [binding.name for binding in glue]
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        problems.append(Problem(rel, first_line, f"`glue: {name}` is bound twice in this block",
+                                "bind each name once"))
+    return BlockOptions(**values, glue=tuple(glue)), problems
+
+
+def _glue_binding(raw: str, rel: str, line: int) -> tuple[GlueBinding | None, Problem | None]:
+    """``name`` or ``name = expression``, the expression checked to be valid Python."""
+    name, sep, expression = raw.partition("=")
+    name, expression = name.strip(), expression.strip() if sep else name.strip()
+    if not name.isidentifier():
+        return None, Problem(rel, line, f"`glue: {raw}` does not start with a name",
+                             "write `#| glue: final_loss` or `#| glue: final_loss = losses[-1]`")
+    try:
+        compile(expression, f"{rel}:{line}", "eval")
+    except SyntaxError as error:
+        return None, Problem(rel, line, f"the glue expression `{expression}` is not valid Python ({error.msg})",
+                             "write a Python expression after `=`, e.g. `#| glue: acc = correct / total`")
+    return GlueBinding(name, expression, line), None
 
 
 def _convert(kind: type, raw: str):
@@ -206,7 +244,8 @@ def _convert(kind: type, raw: str):
 
 
 def _example(key: str) -> str:
-    return {"raises": "RuntimeError", "timeout": "120", "alt": "a loss curve"}.get(key, "true")
+    return {"raises": "RuntimeError", "timeout": "120", "alt": "a loss curve",
+            "glue": "final_loss = losses[-1]"}.get(key, "true")
 
 
 # ---------------------------------------------------------------------------- module

@@ -24,6 +24,9 @@ FOLDER_PATTERN = re.compile(r"^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 FORMAT_HELP = "see docs/lesson-format.md"
 SEEDABLE_DATASETS = ("mnist",)  # what site_src/datasets.py can write offline; keep the two in step
 DEFAULT_MEMORY_GB, MAX_MEMORY_GB = 4, 64  # the memory a lesson's run may use (see sandbox.py)
+# Lessons numbered from here on are projects (DESIGN.md, "Projects"): the site lists them in a
+# section of their own, so that core lessons can still be added below this number.
+PROJECTS_FROM = 20
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ class Lesson:
     folder: Path
     format: str
     sources: dict[str, LessonSource] = field(hash=False)
+
+    @property
+    def order(self) -> int:
+        """The folder's number, which the front matter's `order` must equal."""
+        return int(self.slug[:2])
+
+    @property
+    def is_project(self) -> bool:
+        return self.order >= PROJECTS_FROM
 
     @property
     def zh(self) -> LessonSource:

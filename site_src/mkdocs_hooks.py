@@ -26,6 +26,7 @@ from mkdocs.utils import get_relative_url
 from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.extract import extract_blocks
 from site_src.glossary import glossary_table, load_glossary
+from site_src.glue import check_values
 from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
@@ -44,25 +45,35 @@ from site_src.render import (
     render_notebook,
 )
 
+# nav entries that the hook replaces with pages: core lessons, then projects (order >= 20).
+# A nav without the projects mark lists the projects among the lessons.
 LESSONS_NAV_MARK = "lessons/"
+PROJECTS_NAV_MARK = "projects/"
 LESSON_LIST_MARK = "<!-- lesson-list -->"
 GLOSSARY_MARK = "<!-- glossary -->"
 GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossary pages
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
 LEARNING_PATH_ALT = {
-    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段",
+    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段"
+          "；之后是 20 到 28 的 9 个实战项目，分入门、序列、生成与智能体三组",
     "en": "Learning path: the 13 lessons from 00 Why PyTorch to 12 LeNet, in four stages: "
-          "basics, training, data and networks",
+          "basics, training, data and networks; then the 9 projects 20 to 28, in three groups: "
+          "first projects, sequences, generation and agents",
+}
+
+PROJECTS_HEADING = {"zh": "实战项目", "en": "Projects"}  # as in the nav of mkdocs.yml / mkdocs.en.yml
+PROJECTS_INTRO = {
+    "zh": "每个项目从一个问题出发：看数据，定一个要超过的基线，训练模型，用合适的指标评估，再分析错在哪里。",
+    "en": "Each project starts from a question: look at the data, set a baseline to beat, train a model, "
+          "evaluate it with the right metric, then find out where it goes wrong.",
 }
 
 # ------------------------------------------------------------------------------ hooks
 
 
 def on_config(config):
-    lessons = _lessons(config)
-    lesson_pages = [f"lessons/{lesson.slug}/{page_name(lesson)}" for lesson in lessons]
-    config.nav = _expand_lessons_in_nav(config.nav, lesson_pages)
+    config.nav = _expand_lessons_in_nav(config.nav, _lessons(config))
     return config
 
 
@@ -135,18 +146,39 @@ def _lessons(config) -> list[Lesson]:
         raise PluginError(f"lessons are malformed:\n{error}") from None
 
 
-def _expand_lessons_in_nav(nav, lesson_pages: list[str]):
-    """Replace the nav entry `lessons/` with the lesson pages in course order."""
+def _expand_lessons_in_nav(nav, lessons: list[Lesson]):
+    """The nav with its marks replaced by lesson pages in course order: `lessons/` by the core
+    lessons, `projects/` by the projects; a marked section with no page is dropped."""
     if nav is None:
         return None
+    has_projects_mark = PROJECTS_NAV_MARK in _nav_values(nav)
+    pages = {LESSONS_NAV_MARK: [], PROJECTS_NAV_MARK: []}
+    for lesson in lessons:
+        mark = PROJECTS_NAV_MARK if lesson.is_project and has_projects_mark else LESSONS_NAV_MARK
+        pages[mark].append(f"lessons/{lesson.slug}/{page_name(lesson)}")
+    return _replace_marks(nav, pages)
+
+
+def _nav_values(nav) -> list:
+    """Every page or mark the nav names, at any depth."""
+    values = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        values += _nav_values(value) if isinstance(value, list) else [value]
+    return values
+
+
+def _replace_marks(nav, pages: dict[str, list[str]]):
     expanded = []
     for entry in nav:
         if isinstance(entry, dict):
             (title, value), = entry.items()
-            if value == LESSONS_NAV_MARK:
-                value = lesson_pages
+            if value in pages:
+                value = pages[value]
+                if not value:
+                    continue
             elif isinstance(value, list):
-                value = _expand_lessons_in_nav(value, lesson_pages)
+                value = _replace_marks(value, pages)
             expanded.append({title: value})
         else:
             expanded.append(entry)
@@ -215,6 +247,9 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
         problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
                           f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
         raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")
+    unbound = check_values(lesson, record)
+    if unbound:
+        raise PluginError("the prose names values the run did not record:\n" + "\n".join(map(str, unbound)))
     source = lesson.sources[lang]
     recorded = RecordedLesson(lesson, record, store.folder(lesson.slug))
     blocks = extract_blocks(source)
@@ -232,7 +267,7 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     names = download_names(lesson)
     site_url = config.site_url or ""
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['py']}",
-                                content=download_script(source, blocks, lesson, lessons, site_url)))
+                                content=download_script(source, blocks, recorded, lessons, site_url)))
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['ipynb']}",
                                 content=download_notebook(source, blocks, recorded, lessons, site_url)))
     for figure in sorted(recorded.figures_dir.glob("*.png")):
@@ -254,7 +289,17 @@ def learning_path(lang: str) -> str:
 
 
 def lesson_table(lessons: list[Lesson], lang: str) -> str:
-    """A Markdown table of the lessons: number, title (linked), what it teaches, minutes."""
+    """Markdown tables of the lessons (number, title linked, what it teaches, minutes): the core
+    lessons, then the projects under a heading of their own."""
+    core = [lesson for lesson in lessons if not lesson.is_project]
+    projects = [lesson for lesson in lessons if lesson.is_project]
+    tables = [_table_of(core, lang)] if core else []
+    if projects:
+        tables.append(f"### {PROJECTS_HEADING[lang]}\n\n{PROJECTS_INTRO[lang]}\n\n{_table_of(projects, lang)}")
+    return "\n\n".join(tables)
+
+
+def _table_of(lessons: list[Lesson], lang: str) -> str:
     header = ("| # | 课程 | 内容 | 时间 |" if lang == "zh" else "| # | Lesson | What you learn | Time |")
     minutes = "分钟" if lang == "zh" else "min"
     rows = [header, "|---|---|---|---|"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .checks import static_problems
+from .glue import check_values
 from .lessons import find_lesson
 from .links import check_alt_text
 from .problems import LessonError
@@ -62,6 +63,6 @@ class LessonRunItem(_LessonItem):
         self.user_properties.append(("lesson-seconds", outcome.seconds))
         if outcome.failure:
             raise LessonProblem(outcome.failure)
-        missing_alt = check_alt_text(lesson, outcome.record)
-        if missing_alt:
-            raise LessonError(missing_alt)
+        problems = check_alt_text(lesson, outcome.record) + check_values(lesson, outcome.record)
+        if problems:
+            raise LessonError(problems)

@@ -26,7 +26,8 @@ from .lessons import Lesson, read_front_matter
 from .verdict import skipped_record
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
-RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "sandbox.py", "channel.py", "verdict.py")
+RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py", "sandbox.py", "channel.py",
+                "verdict.py")
 
 
 def lesson_key(lesson: Lesson) -> str:
@@ -48,11 +49,15 @@ def lesson_key(lesson: Lesson) -> str:
     add("python", platform.python_version())
     for package in PINNED_PACKAGES:
         add(package, _version(package))
-    here = Path(__file__).parent
-    for name in RUNNER_FILES:
-        if (here / name).exists():
-            add(name, (here / name).read_bytes())
+    for name, source in runner_sources().items():
+        add(name, source)
     return digest.hexdigest()[:20]
+
+
+def runner_sources() -> dict[str, bytes]:
+    """The code of the pipeline stages that decide what a run prints: a change to them re-runs lessons."""
+    here = Path(__file__).parent
+    return {name: (here / name).read_bytes() for name in RUNNER_FILES if (here / name).exists()}
 
 
 def _version(package: str) -> str:

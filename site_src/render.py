@@ -23,6 +23,7 @@ import jupytext
 import nbformat
 
 from .extract import LessonBlock, module_cell
+from .glue import bind_markdown_lines, bind_prose, recorded_values
 from .lessons import Lesson, LessonSource, read_front_matter
 
 LABELS = {
@@ -90,6 +91,10 @@ class RecordedLesson:
     def block_record(self, block: LessonBlock) -> dict:
         return self.record["blocks"][block.index] if block.index < len(self.record["blocks"]) else {}
 
+    def values(self) -> dict:
+        """The run's glued values, for ``{{ name }}`` in the prose."""
+        return recorded_values(self.record)
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -124,10 +129,11 @@ def point_lesson_links(text: str, lessons: list[Lesson], *, directory_urls: bool
     return LESSON_LINK.sub(replace, text)
 
 
-def lesson_cells(source: LessonSource, blocks: list[LessonBlock]) -> list[Cell]:
-    """The lesson file as prose and code cells in order, front matter and empty cells left out."""
+def lesson_cells(source: LessonSource, blocks: list[LessonBlock], values: dict) -> list[Cell]:
+    """The lesson file as prose and code cells in order, front matter and empty cells left out;
+    the prose shows the run's ``values`` in place of its ``{{ name }}`` placeholders."""
     if source.format == "markdown":
-        lines = source.read_text().splitlines()
+        lines = bind_markdown_lines(source.read_text().splitlines(), values)
         cells, cursor = [], _after_front_matter(lines)
         for block in blocks:
             cells.append(Cell("markdown", "\n".join(lines[cursor:block.line - 2]).strip("\n")))
@@ -140,7 +146,7 @@ def lesson_cells(source: LessonSource, blocks: list[LessonBlock]) -> list[Cell]:
     cells = []
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and cell.source.strip():
-            cells.append(Cell("markdown", cell.source))
+            cells.append(Cell("markdown", bind_prose(cell.source, values)))
         elif cell.cell_type == "code" and cell.source.strip():
             block = next(code_blocks)
             cells.append(Cell("code", block.code, block))
@@ -162,7 +168,7 @@ def _after_front_matter(lines: list[str]) -> int:
 def render_markdown_lesson(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson) -> str:
     """The lesson's Markdown with every block's recorded output under it."""
     labels = LABELS[source.lang]
-    lines = source.read_text().splitlines()
+    lines = bind_markdown_lines(source.read_text().splitlines(), recorded.values())
     out, cursor = [], 0
     for block in blocks:
         fence_start, fence_end = block.line - 2, block.end_line - 1
@@ -219,7 +225,7 @@ def render_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: R
                     lessons: list[Lesson]) -> nbformat.NotebookNode:
     """The notebook lesson as its page shows it: recorded outputs in the cells, figures as files
     beside the page, outputs in the markup of Markdown lesson pages (nothing is executed)."""
-    return lesson_notebook(lesson_cells(source, blocks), recorded, source.lang,
+    return lesson_notebook(lesson_cells(source, blocks, recorded.values()), recorded, source.lang,
                            prose=lambda text: point_lesson_links(text, lessons, directory_urls=True),
                            for_page=True)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import channel
 from .extract import LessonBlock, extract_blocks
+from .glue import glue_value
 from .lessons import Lesson, find_lesson, read_front_matter
 from .sandbox import OUTPUT_CHARS
 from .verdict import skipped_record
@@ -82,7 +83,7 @@ def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str, report, ou
         report({"type": "start", "index": block.index})
         facts, error = _run_block(block, namespace, capture, output_chars)
         report({"type": "block", **facts})
-        if not _as_promised(block, error):
+        if not _as_promised(block, error) or "glue_error" in facts:
             break
 
 
@@ -104,7 +105,21 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture,
              "stdout": stdout.getvalue(), "stdout_cut": stdout.cut,
              "stderr": stderr.getvalue(), "stderr_cut": stderr.cut,
              "figures": capture.take(), "error": None if error is None else _error_facts(block, error)}
+    if _as_promised(block, error):
+        facts.update(_glue(block, namespace))
     return facts, error
+
+
+def _glue(block: LessonBlock, namespace: dict) -> dict:
+    """The values of the block's ``#| glue:`` bindings, evaluated in the lesson's namespace,
+    up to the first that fails (the parent then fails the block at that binding's line)."""
+    values = {}
+    for binding in block.options.glue:
+        try:
+            values[binding.name] = glue_value(eval(binding.expression, namespace))  # noqa: S307 — lesson code
+        except Exception as error:  # noqa: BLE001 — any failure is the binding's, reported at its line
+            return {"glue": values, "glue_error": {"name": binding.name, "text": f"{type(error).__name__}: {error}"}}
+    return {"glue": values}
 
 
 def sealed(*functions):
@@ -308,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_workdir(lesson, workdir)
     refuse_network()
     confine_writes(workdir)
-    run_blocks, *_ = sealed(run_lesson_blocks, _run_block, _error_facts, _as_promised)
+    run_blocks, *_ = sealed(run_lesson_blocks, _run_block, _error_facts, _as_promised, _glue)
     run_blocks(lesson, workdir / RESULT_DIR / "figures", args.device, report, args.output_chars)
     report({"type": "done"})
     # Leave at once: atexit handlers and threads the lesson started have nothing more to say.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .extract import LessonBlock
+from .glue import GLUE_TYPES
 
 TIMEOUT_TYPE = "BlockTimeout"  # the runner's own exception for a block over its limit (see runner.py)
 MEMORY_WORDS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "out of memory")
@@ -28,6 +29,7 @@ class BlockRecord:
     error: str = ""  # "TypeError: …" for must-raise blocks
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    glue: dict = field(default_factory=dict)  # name -> value, for the prose (see glue.py)
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Failure:
 
     path: str
     line: int
-    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "no-result", "limit", "sandbox"
+    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "no-result", "limit", "figure"
     summary: str
     report: str
 
@@ -60,13 +62,13 @@ def judge(block: LessonBlock, facts: dict, *, output_chars: int, memory_text: st
     error = facts.get("error")
     expected = block.options.raises
     if error is None and expected is None:
-        return record, None
+        return record, _glued(block, facts, record)
     if error is not None and not isinstance(error, dict):
         error = {"types": ["?"], "text": str(error)}
     types = [str(name) for name in (error or {}).get("types") or []]
     if error is not None and expected in types and types[0] != TIMEOUT_TYPE:
         record.status, record.error = "raised", _text(error.get("text"))
-        return record, None
+        return record, _glued(block, facts, record)
     record.status = "failed"
     if error is None:
         return record, failure(block, block.line, "did-not-raise", f"this block must raise {expected} but raised nothing",
@@ -86,6 +88,22 @@ def judge(block: LessonBlock, facts: dict, *, output_chars: int, memory_text: st
         fix = (f"this lesson may use {memory_text} of memory; use less (smaller tensors or batches), "
                "or raise it with the front matter field `memory_gb:`")
     return record, failure(block, line, kind, summary, fix, stack)
+
+
+def _glued(block: LessonBlock, facts: dict, record: BlockRecord) -> Failure | None:
+    """Record the values of the block's ``#| glue:`` bindings; the failure if one has none."""
+    values = facts.get("glue") if isinstance(facts.get("glue"), dict) else {}
+    record.glue = {binding.name: values[binding.name] for binding in block.options.glue
+                   if type(values.get(binding.name)) in GLUE_TYPES}
+    missing = next((binding for binding in block.options.glue if binding.name not in record.glue), None)
+    if missing is None:
+        return None
+    record.status = "failed"
+    error = facts.get("glue_error")
+    why = _text(error.get("text")) if isinstance(error, dict) and error.get("name") == missing.name else ""
+    return failure(block, missing.line, "glue", f"`#| glue: {missing.name}` could not be recorded: "
+                   f"{why or 'the run reported no value for it'}",
+                   "bind a name the block defines, whose value is a number or text")
 
 
 def capped(text, cut, limit: int) -> str:

@@ -54,6 +54,30 @@ def test_device_cuda_fails_at_once_without_cuda(pytester, course):
     assert "passed" not in result.stdout.str()
 
 
+def test_rerun_lessons_runs_a_fresh_lesson_again(pytester, course):
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess("lessons", "--rerun-lessons")
+    result.stdout.fnmatch_lines(["lessons: 1 run, 0 unchanged (record reused)"])
+
+
+def test_lesson_timeout_stops_a_lesson_and_names_the_block_it_was_running(pytester, course):
+    lesson = course.markdown("01-demo", "```python\nprint('fast')\n```\n\n```python\nimport time\ntime.sleep(120)\n```\n")
+    # 20 s: enough for the child to start and reach the sleeping block even on a loaded machine
+    result = pytester.runpytest_subprocess("lessons", "--lesson-timeout", "20")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import time')}: "
+                                 "the lesson exceeded its time limit of 20 s*"])
+
+
+def test_each_lesson_runs_with_one_cpu_thread(pytester, course):
+    course.markdown("01-demo", "```python\nimport os, torch\n"
+                               "print(os.environ['OMP_NUM_THREADS'], torch.get_num_threads())\n```\n")
+    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)
+    record = (pytester.path / "build" / "records" / "01-demo" / "record.json").read_text()
+    assert '"stdout": "1 1\\n"' in record
+
+
 def test_the_run_says_what_isolates_lessons_and_ci_refuses_to_run_them_unsandboxed(pytester, course, monkeypatch):
     import sys
     from pathlib import Path

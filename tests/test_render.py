@@ -150,12 +150,12 @@ def test_markdown_blocks_are_tagged_with_their_index_for_copy_up_to_here(markdow
 
 def test_lesson_cells_alternate_prose_and_code_without_front_matter(markdown_lesson, notebook_lesson):
     lesson, _ = markdown_lesson
-    cells = lesson_cells(lesson.zh, extract_blocks(lesson.zh))
+    cells = lesson_cells(lesson.zh, extract_blocks(lesson.zh), {})
     assert [cell.kind for cell in cells][:3] == ["markdown", "code", "markdown"]
     assert cells[0].text.startswith("# 演示课") and "title:" not in cells[0].text
     assert "pip install torch" in cells[4].text  # a shell block is prose: it is shown, not run
     notebook, _ = notebook_lesson
-    assert [cell.kind for cell in lesson_cells(notebook.zh, extract_blocks(notebook.zh))] == ["markdown", "code", "code"]
+    assert [cell.kind for cell in lesson_cells(notebook.zh, extract_blocks(notebook.zh), {})] == ["markdown", "code", "code"]
 
 
 def test_copy_up_to_here_gives_a_script_python_runs_with_each_block_as_the_tests_ran_it(markdown_lesson, tmp_path):
@@ -201,9 +201,9 @@ def test_the_header_shows_time_prerequisites_gpu_and_downloads(lessons):
 
 
 def test_the_script_download_runs_and_keeps_the_prose_as_comments(markdown_lesson, tmp_path):
-    lesson, _ = markdown_lesson
+    lesson, recorded = markdown_lesson
     everything = discover_lessons(lesson.folder.parent)
-    scripts = {lang: download_script(lesson.sources[lang], extract_blocks(lesson.sources[lang]), lesson,
+    scripts = {lang: download_script(lesson.sources[lang], extract_blocks(lesson.sources[lang]), recorded,
                                      everything, SITE + ("en/" if lang == "en" else "")) for lang in ("zh", "en")}
     assert ast.dump(ast.parse(scripts["zh"])) == ast.dump(ast.parse(scripts["en"]))
     assert "# # 演示课" in scripts["zh"] and "# # Demo lesson" in scripts["en"]

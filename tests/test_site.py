@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from lesson_fixtures import REPO
 
 from site_src.records import RecordStore
@@ -87,9 +88,11 @@ def _site_root(root: Path) -> None:
     local = (f"hooks: [{REPO / 'site_src' / 'mkdocs_hooks.py'}]\n"
              f"theme:\n  custom_dir: {REPO / 'site_src' / 'overrides'}\n")
     (root / "mkdocs.yml").write_text(
-        f"INHERIT: {REPO / 'mkdocs.yml'}\nsite_dir: site\nnav:\n  - 首页: index.md\n  - 课程: lessons/\n" + local)
+        f"INHERIT: {REPO / 'mkdocs.yml'}\nsite_dir: site\nnav:\n  - 首页: index.md\n  - 课程: lessons/\n"
+        "  - 实战项目: projects/\n" + local)
     (root / "mkdocs.en.yml").write_text(
-        f"INHERIT: {REPO / 'mkdocs.en.yml'}\nsite_dir: site/en\nnav:\n  - Home: index.md\n  - Lessons: lessons/\n" + local)
+        f"INHERIT: {REPO / 'mkdocs.en.yml'}\nsite_dir: site/en\nnav:\n  - Home: index.md\n  - Lessons: lessons/\n"
+        "  - Projects: projects/\n" + local)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +105,9 @@ def built_site(tmp_path_factory) -> Path:
     store = RecordStore(root / "build" / "records")
     markdown = lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH))
     (markdown.folder / "DATA-LICENSE.md").write_text("# Licence of the data\n", encoding="utf-8")
-    for lesson in (markdown, lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH))):
+    project = lessons.markdown("20-project", "# 项目演示\n\n```python\nprint('project')\n```\n",
+                               "# Project demo\n\n```python\nprint('project')\n```\n")
+    for lesson in (markdown, lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH)), project):
         assert run_lesson(lesson, store).failure is None
     build_site(root)
     return root / "site"
@@ -162,6 +167,32 @@ def test_home_pages_list_the_lessons_with_their_front_matter(built_site):
     assert '<a href="lessons/01-markdown/">测试</a>' in zh and '<a href="lessons/02-notebook/">测试</a>' in zh
     assert '<a href="lessons/01-markdown/">Test</a>' in en
     assert "a lesson written for a test" in en
+
+
+def _nav_sections(html: str) -> dict[str, list[str]]:
+    """The primary nav's sections of a built page: section title -> the hrefs in it."""
+    soup = BeautifulSoup(html, "html.parser")
+    sections = {}
+    for item in soup.select("nav.md-nav--primary > ul > li.md-nav__item--nested"):
+        title = item.find(class_="md-nav__link").get_text(" ", strip=True)
+        sections[title] = [link["href"] for link in item.select("nav a.md-nav__link")]
+    return sections
+
+
+@pytest.mark.parametrize(("prefix", "lessons", "projects"), [("", "课程", "实战项目"), ("en/", "Lessons", "Projects")])
+def test_a_lesson_numbered_from_20_is_in_the_projects_section(built_site, prefix, lessons, projects):
+    sections = _nav_sections((built_site / prefix / "lessons/01-markdown/index.html").read_text(encoding="utf-8"))
+    assert sections[lessons] == ["./", "../02-notebook/"]
+    assert sections[projects] == ["../20-project/"]
+
+
+@pytest.mark.parametrize(("prefix", "heading"), [("", "实战项目"), ("en/", "Projects")])
+def test_the_home_page_lists_the_projects_in_a_table_of_their_own(built_site, prefix, heading):
+    html = (built_site / prefix / "index.html").read_text(encoding="utf-8")
+    tables = BeautifulSoup(html, "html.parser").select("article table")
+    assert [[a["href"] for a in table.select("a")] for table in tables] == [
+        ["lessons/01-markdown/", "lessons/02-notebook/"], ["lessons/20-project/"]]
+    assert tables[1].find_previous("h3").get_text(strip=True).startswith(heading)
 
 
 def test_chinese_search_index_holds_chinese_words_split_into_terms(built_site):
@@ -256,6 +287,8 @@ def test_the_home_page_shows_the_learning_path_in_its_language(built_site):
     assert '<img alt="学习路线图' in (built_site / "index.html").read_text(encoding="utf-8")
     assert "Basics" in (built_site / "en/assets/learning-path.svg").read_text(encoding="utf-8")
     assert "基础" in (built_site / "assets/learning-path.svg").read_text(encoding="utf-8")
+    assert ">Projects</text>" in (built_site / "en/assets/learning-path.svg").read_text(encoding="utf-8")
+    assert ">实战项目</text>" in (built_site / "assets/learning-path.svg").read_text(encoding="utf-8")
 
 
 def test_pages_load_nothing_from_outside_the_site(built_site):

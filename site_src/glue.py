@@ -1,0 +1,195 @@
+"""Bind numbers in a lesson's prose to the values its run produced.
+
+A block names values with ``#| glue: name`` (the lesson variable ``name`` after the block)
+or ``#| glue: name = expression``; the runner records them with the block. The prose of
+both languages writes ``{{ name }}`` or ``{{ name:.2f }}`` (a Python format spec), and the
+page and the downloads show the recorded value. So when a new torch changes a loss, the
+text changes with it instead of contradicting the output under the block.
+
+This module finds the placeholders in prose (never in code), checks them before the run
+(a name no block binds, a name used in one language only, a spec that formats nothing)
+and after it (a spec that does not fit the value), and substitutes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .extract import LessonBlock, extract_blocks
+from .lessons import Lesson, LessonSource
+from .problems import LessonError, Problem
+
+PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[A-Za-z_]\w*)\s*(?::(?P<spec>[^{}]*?))?\s*\}\}")
+# Values a placeholder may show; anything else is turned into one of these or refused.
+GLUE_TYPES = (bool, int, float, str)
+SPEC_SAMPLES = (0.5, 1, "text")  # a spec that formats none of these is malformed whatever the value
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One ``{{ name:spec }}`` in a lesson's prose."""
+
+    path: str
+    line: int
+    name: str
+    spec: str
+
+
+# --------------------------------------------------------------------- finding them
+
+
+def prose_placeholders(source: LessonSource) -> list[Placeholder]:
+    """Every placeholder in the file's prose, with its line; code blocks and front matter are skipped."""
+    lines = source.read_text().splitlines()
+    skipped = _markdown_code_lines(lines) if source.format == "markdown" else _notebook_code_lines(source, lines)
+    found = []
+    for number, text in enumerate(lines, start=1):
+        if number in skipped:
+            continue
+        for match in PLACEHOLDER.finditer(text):
+            found.append(Placeholder(source.rel, number, match["name"], (match["spec"] or "").strip()))
+    return found
+
+
+def _markdown_code_lines(lines: list[str]) -> set[int]:
+    """1-based numbers of front matter and fenced-block lines (of any language)."""
+    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse("\n".join(lines))
+    skipped = set()
+    for token in tokens:
+        if token.type in {"fence", "code_block", "front_matter"} and token.map:
+            skipped.update(range(token.map[0] + 1, token.map[1] + 1))
+    return skipped
+
+
+def _notebook_code_lines(source: LessonSource, lines: list[str]) -> set[int]:
+    """1-based numbers of the header and of code cells' lines (markers included)."""
+    first_cell = next((number for number, text in enumerate(lines, start=1) if text.startswith("# %%")), 1)
+    skipped = set(range(1, first_cell))
+    in_code = False
+    for number, text in enumerate(lines, start=1):
+        if text.startswith("# %%"):
+            in_code = not re.match(r"# %%.*\[(markdown|md)\]", text)
+        if in_code:
+            skipped.add(number)
+    return skipped
+
+
+def bound_names(blocks: list[LessonBlock]) -> dict[str, LessonBlock]:
+    """The names the blocks bind, each with the block that binds it."""
+    return {binding.name: block for block in blocks for binding in block.options.glue}
+
+
+# -------------------------------------------------------------------------- checks
+
+
+def check_placeholders(lesson: Lesson) -> list[Problem]:
+    """Before the run: every name is bound by a block, used in both languages, with a usable spec."""
+    try:
+        bound = bound_names(extract_blocks(lesson.zh))
+    except LessonError as error:
+        return error.problems
+    used = {lang: prose_placeholders(source) for lang, source in lesson.sources.items()}
+    problems = []
+    for lang, placeholders in used.items():
+        other = "en" if lang == "zh" else "zh"
+        other_names = {placeholder.name for placeholder in used.get(other, [])}
+        for placeholder in placeholders:
+            problems += _static_problems(placeholder, bound, other_names, lesson.sources.get(other))
+    return problems
+
+
+def _static_problems(placeholder: Placeholder, bound: dict, other_names: set[str],
+                     other: LessonSource | None) -> list[Problem]:
+    where = (placeholder.path, placeholder.line)
+    problems = []
+    if placeholder.name not in bound:
+        known = ", ".join(sorted(bound)) or "none"
+        problems.append(Problem(*where, f"`{{{{ {placeholder.name} }}}}` names a value no block binds "
+                                        f"(bound in this lesson: {known})",
+                                f"add `#| glue: {placeholder.name}` (or `#| glue: {placeholder.name} = expression`) "
+                                "to the block that computes it, in both languages"))
+    if other is not None and placeholder.name not in other_names:
+        problems.append(Problem(*where, f"`{placeholder.name}` is used in this language's prose but not in {other.rel}",
+                                "state the same result in both languages, or in neither"))
+    if placeholder.spec and not any(_formats(sample, placeholder.spec) for sample in SPEC_SAMPLES):
+        problems.append(Problem(*where, f"`:{placeholder.spec}` is not a Python format spec",
+                                "write e.g. `{{ loss:.3f }}`, `{{ accuracy:.1% }}` or `{{ count:, }}`"))
+    return problems
+
+
+def check_values(lesson: Lesson, record: dict) -> list[Problem]:
+    """After the run: every placeholder has a recorded value and its spec formats that value."""
+    values = recorded_values(record)
+    problems = []
+    for source in lesson.sources.values():
+        for placeholder in prose_placeholders(source):
+            where = (placeholder.path, placeholder.line)
+            if placeholder.name not in values:
+                problems.append(Problem(*where, f"the run recorded no value for `{placeholder.name}` "
+                                                "(its block did not run: shown-only, GPU-only, or failed)",
+                                        "bind it in a block that runs on the CPU"))
+            elif not _formats(values[placeholder.name], placeholder.spec):
+                value = values[placeholder.name]
+                problems.append(Problem(*where, f"`:{placeholder.spec}` cannot format `{placeholder.name}` = "
+                                                f"{value!r} ({type(value).__name__})",
+                                        "change the format spec to one that fits the value"))
+    return problems
+
+
+def _formats(value, spec: str) -> bool:
+    try:
+        format(value, spec)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ values and text
+
+
+def glue_value(value):
+    """A value as the record stores it: a bool, int, float or str; one-element tensors and
+    NumPy scalars become numbers. ValueError for anything else (it could not be shown in prose)."""
+    if isinstance(value, GLUE_TYPES):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            converted = item()
+        except (ValueError, RuntimeError):
+            converted = None
+        if isinstance(converted, GLUE_TYPES):
+            return converted
+    raise ValueError(f"a glued value must be a number or text (or a one-element tensor or array), "
+                     f"not {type(value).__name__}")
+
+
+def recorded_values(record: dict) -> dict:
+    """Every glued value of a lesson's run, by name."""
+    values = {}
+    for block in record.get("blocks", []):
+        values.update(block.get("glue") or {})
+    return values
+
+
+def bind_markdown_lines(lines: list[str], values: dict) -> list[str]:
+    """A Markdown file's lines with the prose bound; fenced blocks and front matter as they are."""
+    skipped = _markdown_code_lines(lines)
+    return [text if number in skipped else bind_prose(text, values) for number, text in enumerate(lines, start=1)]
+
+
+def bind_prose(text: str, values: dict) -> str:
+    """Prose with each placeholder replaced by its formatted value.
+
+    Only called once the checks passed; a name without a value is left as it is, so a
+    broken binding shows on the page rather than vanishing.
+    """
+    def replace(match: re.Match) -> str:
+        name, spec = match["name"], (match["spec"] or "").strip()
+        return format(values[name], spec) if name in values and _formats(values[name], spec) else match[0]
+
+    return PLACEHOLDER.sub(replace, text)

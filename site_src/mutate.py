@@ -1,0 +1,126 @@
+"""Mutation testing: do the tests notice a small bug put into the stages that decide a page?
+
+``python -m site_src mutate [MODULE …]`` (``make mutate``) runs cosmic-ray on the modules
+whose bugs would publish a wrong page or let a broken lesson through. Each module is
+mutated in a throw-away copy of the repository (cosmic-ray edits the files it mutates)
+and tested with the test files that mirror it, so one mutant costs seconds, not the whole
+suite. It prints, per module, how many mutants the tests killed, and the diff of each one
+that survived: a survivor is either a missing test or an equivalent mutant, to be written
+down in docs/testing.md.
+
+cosmic-ray rather than mutmut: mutmut 3 switches mutants inside the test process, and the
+lesson runner is a child process that would never see them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# module -> the tests that mirror it (tests/test_<module>.py and what else exercises it)
+MODULE_TESTS = {
+    "extract": ["tests/test_extract.py", "tests/test_bad_input.py"],
+    "parity": ["tests/test_parity.py"],
+    "records": ["tests/test_records.py"],
+    "compare": ["tests/test_compare.py"],
+    "links": ["tests/test_links.py"],
+    "glue": ["tests/test_glue.py"],
+    "render": ["tests/test_render.py"],
+    "runner": ["tests/test_run.py", "tests/test_sandbox.py"],
+    "run": ["tests/test_run.py", "tests/test_sandbox.py"],
+    "verdict": ["tests/test_run.py", "tests/test_sandbox.py", "tests/test_glue.py"],
+}
+MUTANT_TIMEOUT = 300.0  # seconds for one mutant's tests; a mutant that hangs them counts as killed
+
+
+@dataclass
+class ModuleScore:
+    """What cosmic-ray found for one module."""
+
+    module: str
+    killed: int = 0
+    survived: list[str] = field(default_factory=list)  # the diffs of surviving mutants
+    incompetent: int = 0  # mutants that made the module fail to import: neither killed nor survived
+    seconds: float = 0.0
+
+    @property
+    def tested(self) -> int:
+        return self.killed + len(self.survived)
+
+    @property
+    def score(self) -> float:
+        return 100.0 * self.killed / self.tested if self.tested else 100.0
+
+
+def mutate(root: Path, modules: list[str], report_dir: Path) -> list[ModuleScore]:
+    """Mutation-test each module in a copy of the repository; write each module's survivors to report_dir."""
+    unknown = sorted(set(modules) - set(MODULE_TESTS))
+    if unknown:
+        raise SystemExit(f"no mutation set-up for {', '.join(unknown)}: choose from {', '.join(MODULE_TESTS)}")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    scores = []
+    with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
+        copy = Path(scratch) / "repo"
+        _copy_working_tree(root, copy)
+        for module in modules or list(MODULE_TESTS):
+            score = _mutate_module(copy, module)
+            (report_dir / f"{module}.json").write_text(json.dumps(score.__dict__, indent=1), encoding="utf-8")
+            print(f"{module}: {score.killed}/{score.tested} killed ({score.score:.0f} %), "
+                  f"{len(score.survived)} survived, {score.incompetent} incompetent, {score.seconds:.0f} s", flush=True)
+            scores.append(score)
+    return scores
+
+
+def _copy_working_tree(root: Path, copy: Path) -> None:
+    """The tracked and new (not ignored) files as they are now, edits included."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = root / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+
+
+def _mutate_module(copy: Path, module: str) -> ModuleScore:
+    started = time.perf_counter()
+    config, session = copy / f"cosmic-ray-{module}.toml", copy / f"cosmic-ray-{module}.sqlite"
+    tests = " ".join(MODULE_TESTS[module])
+    config.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "site_src/{module}.py"\n'
+        f"timeout = {MUTANT_TIMEOUT}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"\n\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n', encoding="utf-8")
+    cosmic_ray = [sys.executable, "-m", "cosmic_ray.cli"]
+    subprocess.run([*cosmic_ray, "init", str(config), str(session)], cwd=copy, check=True, capture_output=True)
+    subprocess.run([*cosmic_ray, "exec", str(config), str(session)], cwd=copy, check=True, capture_output=True)
+    dump = subprocess.run([*cosmic_ray, "dump", str(session)], cwd=copy, check=True, capture_output=True, text=True)
+    score = ModuleScore(module)
+    for line in dump.stdout.splitlines():
+        _item, result = json.loads(line)
+        outcome = (result or {}).get("test_outcome")
+        if outcome == "killed":
+            score.killed += 1
+        elif outcome == "survived":
+            score.survived.append(result.get("diff", ""))
+        else:
+            score.incompetent += 1
+    score.seconds = round(time.perf_counter() - started, 1)
+    return score
+
+
+def print_survivors(scores: list[ModuleScore]) -> None:
+    for score in scores:
+        for diff in score.survived:
+            changed = [line for line in diff.splitlines()
+                       if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+            print(f"survived in {score.module}:\n  " + "\n  ".join(changed))

@@ -101,6 +101,7 @@ class Transcript:
     detail: str = ""
     exit_code: int | None = None
     stderr: str = ""
+    environment: dict = field(default_factory=dict)  # what the run ran on (device, versions, date)
 
 
 class ChildRun:
@@ -213,6 +214,9 @@ class ChildRun:
             deadlines.pop("block-timeout", None)
         elif kind == "done" and transcript.running is None:
             transcript.ended = "done"
+            reported = message.get("environment")
+            transcript.environment = {str(key)[:40]: str(value)[:200] for key, value in reported.items()
+                                      } if isinstance(reported, dict) else {}
         else:
             transcript.ended = "protocol"
             transcript.detail = f"an unexpected report `{kind}` for block {index!r}"
@@ -277,7 +281,7 @@ def _verdict(child: ChildRun, transcript: Transcript, kept: Path) -> tuple[dict,
         fail = _not_done(child, transcript)
     result = {"slug": lesson.slug, "source": lesson.zh.rel, "device": child.device,
               "blocks": [asdict(record) for record in records], "failure": asdict(fail) if fail else None,
-              "seconds": round(sum(record.seconds for record in records), 3)}
+              "seconds": round(sum(record.seconds for record in records), 3), "environment": transcript.environment}
     return result, fail
 
 

@@ -19,6 +19,7 @@ import functools
 import io
 import linecache
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -85,6 +86,26 @@ def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str, report, ou
         report({"type": "block", **facts})
         if not _as_promised(block, error) or "glue_error" in facts:
             break
+
+
+def run_environment(device: str) -> dict:
+    """The machine the run ran on, for the page's "verified on" line: device, versions, date."""
+    environment = {"device": "CPU", "python": platform.python_version(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
+    torch = sys.modules.get("torch")  # a lesson that never imported torch is not made to pay for it
+    environment["torch"] = torch.__version__ if torch else _installed("torch")
+    if device == "cuda" and torch is not None:
+        environment["device"] = torch.cuda.get_device_name(0)
+        environment["cuda"] = torch.version.cuda
+    return environment
+
+
+def _installed(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture,
@@ -325,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     confine_writes(workdir)
     run_blocks, *_ = sealed(run_lesson_blocks, _run_block, _error_facts, _as_promised, _glue)
     run_blocks(lesson, workdir / RESULT_DIR / "figures", args.device, report, args.output_chars)
-    report({"type": "done"})
+    report({"type": "done", "environment": run_environment(args.device)})
     # Leave at once: atexit handlers and threads the lesson started have nothing more to say.
     sys.stdout.flush()
     os._exit(0)

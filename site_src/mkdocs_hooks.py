@@ -120,7 +120,7 @@ def on_page_content(html: str, page, config, files) -> str:
         blocks = extract_blocks(lesson.sources[lang])
         if lesson.format == "notebook":
             html = tidy_notebook_html(html, blocks, LABELS[lang])
-        stamp = verified_on(_recorded(lesson, _root(config)), lang)
+        stamp = verified_on(_recorded(lesson, _root(config), bool(config.extra.get("preview"))), lang)
         html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config), stamp))
         html += copy_data(lesson, blocks, lang)
     if has_math(html):

@@ -117,7 +117,7 @@ class RecordStore:
         if record.get("failure"):
             summary = record["failure"].get("summary", "") if isinstance(record["failure"], dict) else ""
             return f"from a failed run ({summary})" if summary else "from a failed run"
-        return _missing_or_failed_block(lesson, record)
+        return _missing_or_failed_block(lesson, record, record.get("device", "cpu"))
 
     def save(self, lesson: Lesson, key: str, result: dict, figures_from: Path | None) -> dict:
         """Replace the lesson's record with a successful run's result and figures."""
@@ -140,13 +140,13 @@ class RecordStore:
         self.save(lesson, key, result, None)
 
 
-def _missing_or_failed_block(lesson: Lesson, record: dict) -> str | None:
+def _missing_or_failed_block(lesson: Lesson, record: dict, device: str) -> str | None:
     blocks, recorded = extract_blocks(lesson.zh), record.get("blocks")
     if not isinstance(recorded, list) or len(recorded) != len(blocks):
         count = len(recorded) if isinstance(recorded, list) else 0
         return f"incomplete ({count} of {len(blocks)} blocks recorded)"
     for block, entry in zip(blocks, recorded):
-        expected = _expected_status(block, record.get("device", "cpu"))
+        expected = _expected_status(block, device)
         status = entry.get("status") if isinstance(entry, dict) else None
         if status != expected or entry.get("index") != block.index:
             return f"incomplete (block {block.index + 1}, {block.path}:{block.line}, is `{status}`, not `{expected}`)"
@@ -168,7 +168,7 @@ def fresh_gpu_record(lesson: Lesson, store: RecordStore) -> dict | None:
     record = store.load(lesson.slug)
     if record is None or record.get("source_key") != source_key(lesson):
         return None
-    if record.get("failure") or _missing_or_failed_block(lesson, record):
+    if record.get("failure") or _missing_or_failed_block(lesson, record, "cuda"):
         return None  # its latest run failed, or a block has no result
     return record if same_releases(record.get("versions", {}), installed_versions()) else None
 

@@ -81,8 +81,11 @@ def test_the_source_key_ignores_the_environment_that_the_key_holds(lessons, monk
 def _gpu_record(store, lesson, versions, source=None):
     from site_src.records import source_key
 
+    from site_src.extract import extract_blocks
+
     store.folder(lesson.slug).mkdir(parents=True, exist_ok=True)
-    record = {"source_key": source or source_key(lesson), "versions": versions, "blocks": []}
+    blocks = [{"index": block.index, "line": block.line, "status": "ok"} for block in extract_blocks(lesson.zh)]
+    record = {"source_key": source or source_key(lesson), "versions": versions, "blocks": blocks}
     store.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -98,6 +101,10 @@ def test_a_gpu_record_is_fresh_only_for_the_same_code_and_package_releases(lesso
     assert fresh_gpu_record(lesson, store) is not None  # the CUDA build of the same release
     _gpu_record(store, lesson, {**here, "torch": "2.0.0+cu118"})
     assert fresh_gpu_record(lesson, store) is None  # other pins
+    _gpu_record(store, lesson, on_the_gpu_runner)
+    failed = {**store.load(lesson.slug), "failure": {"summary": "RuntimeError: boom"}}
+    store.record_path(lesson.slug).write_text(json.dumps(failed), encoding="utf-8")
+    assert fresh_gpu_record(lesson, store) is None  # its latest run failed
     _gpu_record(store, lesson, on_the_gpu_runner, source="0" * 20)
     assert fresh_gpu_record(lesson, store) is None  # other code
 

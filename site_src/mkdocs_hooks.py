@@ -59,9 +59,9 @@ GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossar
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
 LEARNING_PATH_ALT = {
-    "zh": "学习路线图：从 00 为什么用 PyTorch 到 12 LeNet 的 13 课，分为基础、训练、数据和网络四段"
+    "zh": "学习路线图：从 00 为什么用 PyTorch 到 14 现代卷积网络的 15 课，分为基础、训练、数据和网络四段"
           "；之后是 20 到 28 的 9 个实战项目，分入门、序列、生成与智能体三组",
-    "en": "Learning path: the 13 lessons from 00 Why PyTorch to 12 LeNet, in four stages: "
+    "en": "Learning path: the 15 lessons from 00 Why PyTorch to 14 Modern CNNs, in four stages: "
           "basics, training, data and networks; then the 9 projects 20 to 28, in three groups: "
           "first projects, sequences, generation and agents",
 }
@@ -274,13 +274,10 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     blocks = extract_blocks(source)
     page_uri = f"lessons/{lesson.slug}/{page_name(lesson)}"
     if lesson.format == "markdown":
-        page = File.generated(config, page_uri, content=render_markdown_lesson(source, blocks, recorded))
+        content = render_markdown_lesson(source, blocks, recorded)
     else:
-        # A real file in a docs-like folder: mkdocs-jupyter reads notebooks from disk.
-        notebooks_dir = root / "build" / "notebooks" / lang
-        (notebooks_dir / page_uri).parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(render_notebook(source, blocks, recorded, lessons), notebooks_dir / page_uri)
-        page = File(page_uri, str(notebooks_dir), config.site_dir, config.use_directory_urls)
+        content = nbformat.writes(render_notebook(source, blocks, recorded, lessons))
+    page = _page_file(config, root / "build" / "pages" / lang, page_uri, content)
     page.edit_uri = source.rel
     files = [page]
     names = download_names(lesson)
@@ -300,6 +297,19 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
             file.inclusion = InclusionLevel.NOT_IN_NAV
         files.append(file)
     return files
+
+
+def _page_file(config, pages_dir: Path, page_uri: str, content: str) -> File:
+    """A lesson page as a real file in a docs-like folder, rewritten only when its content changed.
+
+    mkdocs-jupyter reads notebooks from disk; and MkDocs' dirty build (``make preview``)
+    skips a page whose file is older than its HTML, so an unchanged lesson is not rebuilt.
+    """
+    path = pages_dir / page_uri
+    if not path.exists() or path.read_text(encoding="utf-8") != content:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    return File(page_uri, str(pages_dir), config.site_dir, config.use_directory_urls)
 
 
 def learning_path(lang: str) -> str:

@@ -31,7 +31,8 @@ from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 from .verdict import skipped_record
 
-PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
+PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "ISLP", "pandas", "snownlp",
+                   "scikit-image", "gymnasium", "pygame")
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py", "sandbox.py", "channel.py",
                 "verdict.py")
 

@@ -45,8 +45,8 @@ def test_saves_in_one_batch_are_merged():
 
 @pytest.fixture
 def browser_page():
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -83,25 +83,28 @@ def test_a_saved_edit_shows_in_the_open_tab_without_a_reload(preview, browser_pa
 
     copy, url = preview
     page = browser_page
-    lesson_file = copy / "lessons" / LESSON / "index.md"
+    zh, en = (copy / "lessons" / LESSON / name for name in ("index.md", "index.en.md"))
     page.goto(f"{url}lessons/{LESSON}/")
     expect(page.locator("html[data-preview=connected]")).to_have_count(1)
 
-    def saved(edit, shows: str, what: str) -> None:
+    def saved(edit, files, shows, what: str) -> None:
+        """Save `edit` of each file (code is edited in both languages, as parity asks), then wait
+        until the open tab shows `shows` — it must reload by itself."""
         started = time.perf_counter()
-        lesson_file.write_text(edit(lesson_file.read_text(encoding="utf-8")), encoding="utf-8")
-        expect(page.locator("body")).to_contain_text(shows, timeout=120_000)
+        for path in files:
+            path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        expect(shows).to_be_visible(timeout=120_000)
         print(f"preview: {what}: the page changed {time.perf_counter() - started:.1f} s after the save")
         expect(page.locator("html[data-preview=connected]")).to_have_count(1)
 
-    saved(lambda text: text.replace("\n\n", "\n\n预览测试：这一段是刚加上的。\n\n", 1), "预览测试：这一段是刚加上的。",
-          "prose edit")
-    saved(lambda text: text.replace("print(", "print('preview-code-edit'); print(", 1), "preview-code-edit",
-          "code edit (the lesson re-ran)")
+    saved(lambda text: text.replace("\n\n", "\n\n预览测试：这一段是刚加上的。\n\n", 1), [zh],
+          page.get_by_text("预览测试：这一段是刚加上的。"), "prose edit")
+    saved(lambda text: text.replace("print(", "print('preview-code-edit'); print(", 1), [zh, en],
+          page.locator(".lesson-output", has_text="preview-code-edit"), "code edit (the lesson re-ran)")
     saved(lambda text: text.replace("print('preview-code-edit'); ", "raise ValueError('preview-failure'); ", 1),
-          "ValueError: preview-failure", "failing block")
-    expect(page.locator("body")).to_contain_text(f"lessons/{LESSON}/index.md:")
+          [zh, en], page.locator("#preview-problems", has_text="ValueError: preview-failure"), "failing block")
+    expect(page.locator("#preview-problems")).to_contain_text(f"lessons/{LESSON}/index.md:")
     saved(lambda text: text.replace("raise ValueError('preview-failure'); ", "", 1).rstrip().removesuffix("```"),
-          "never closed", "broken file")
+          [zh], page.locator("#preview-problems", has_text="never closed"), "broken file")
     page.goto(f"{url}lessons/{LESSON}/")  # the server still serves the last good build, with the problem
     expect(page.locator("#preview-problems")).to_contain_text("never closed")

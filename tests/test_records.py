@@ -79,9 +79,8 @@ def test_the_source_key_ignores_the_environment_that_the_key_holds(lessons, monk
 
 
 def _gpu_record(store, lesson, versions, source=None):
-    from site_src.records import source_key
-
     from site_src.extract import extract_blocks
+    from site_src.records import source_key
 
     store.folder(lesson.slug).mkdir(parents=True, exist_ok=True)
     blocks = [{"index": block.index, "line": block.line, "status": "ok"} for block in extract_blocks(lesson.zh)]

@@ -31,7 +31,7 @@ from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
-from site_src.records import RecordStore, lesson_key
+from site_src.records import OUTPUTS_FOLDER, RecordStore, lesson_key
 from site_src.render import (
     FIGURES_FOLDER,
     LABELS,
@@ -273,6 +273,12 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     for figure in sorted(recorded.figures_dir.glob("*.png")):
         files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
                                     abs_src_path=str(figure)))
+    outputs = store.outputs_folder(lesson.slug)
+    for output in sorted(outputs.iterdir()) if outputs.is_dir() else []:
+        file = File.generated(config, f"lessons/{lesson.slug}/{OUTPUTS_FOLDER}/{output.name}",
+                              abs_src_path=str(output))
+        file.inclusion = InclusionLevel.NOT_IN_NAV  # a download, never a page of the nav
+        files.append(file)
     for data in lesson.data_files():
         file = File.generated(config, f"lessons/{lesson.slug}/{data.relative_to(lesson.folder).as_posix()}",
                               abs_src_path=str(data))

@@ -1,6 +1,7 @@
 """Store each lesson's recorded run, keyed by a hash of everything that produced it.
 
-A record is ``<records_dir>/<slug>/record.json`` plus the PNG figures beside it. Its key
+A record is ``<records_dir>/<slug>/record.json`` plus the PNG figures beside it (and an
+``outputs/`` folder with the files the blocks wrote there, for download). Its key
 hashes the lesson's code blocks (not its prose), its data files, the data sets it seeds,
 the pinned package versions and the runner's own code. A lesson whose key is unchanged
 is not run again; the site refuses a record whose key no longer matches.
@@ -20,6 +21,7 @@ from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend")
+OUTPUTS_FOLDER = "outputs"  # beside record.json: the files blocks wrote into their working directory's outputs/
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py")
 
 
@@ -81,14 +83,21 @@ class RecordStore:
             return None
         return record
 
-    def save(self, lesson: Lesson, key: str, result: dict, figures_from: Path) -> dict:
-        """Replace the lesson's record with a successful run's result and figures."""
+    def outputs_folder(self, slug: str) -> Path:
+        """The files the lesson's blocks wrote into ``outputs/``, kept for the page's download links."""
+        return self.folder(slug) / OUTPUTS_FOLDER
+
+    def save(self, lesson: Lesson, key: str, result: dict, figures_from: Path, outputs_from: Path | None = None) -> dict:
+        """Replace the lesson's record with a successful run's result, figures and output files."""
         folder = self.folder(lesson.slug)
         staging = folder.with_name(folder.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         for figure in sorted(figures_from.glob("*.png")) if figures_from.is_dir() else []:
             shutil.copy2(figure, staging / figure.name)
+        for name in sorted({name for block in result.get("blocks", []) for name in block.get("outputs", [])}):
+            (staging / OUTPUTS_FOLDER).mkdir(exist_ok=True)
+            shutil.copy2(outputs_from / name, staging / OUTPUTS_FOLDER / name)
         record = {"key": key, "versions": {p: _version(p) for p in PINNED_PACKAGES}, **result}
         (staging / "record.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)

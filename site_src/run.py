@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .lessons import Lesson, repo_root_of
 from .records import RecordStore, lesson_key
-from .runner import PROGRESS_MARK, RESULT_DIR
+from .runner import OUTPUTS_DIR, PROGRESS_MARK, RESULT_DIR
 
 DEFAULT_LESSON_TIMEOUT = 300.0
 
@@ -47,7 +47,7 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
         failure, result = _run_child(lesson, work, device, lesson_timeout)
         record = None
         if failure is None:
-            record = store.save(lesson, key, result, work / RESULT_DIR / "figures")
+            record = store.save(lesson, key, result, work / RESULT_DIR / "figures", work / OUTPUTS_DIR)
     return RunOutcome(lesson, record, failure, False, round(time.perf_counter() - started, 3))
 
 

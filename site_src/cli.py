@@ -1,4 +1,4 @@
-"""The command line: ``python -m site_src extract|run|check|build|serve``.
+"""The command line: ``python -m site_src extract|run|check|build|serve|compare|newest|…``.
 
 A thin layer over the stages; the Makefile and CI call only these commands.
 """
@@ -15,8 +15,11 @@ from .glue import check_values
 from .lessons import discover_lessons, find_lesson
 from .new import new_lesson
 from .problems import LessonError
+from .records import RecordStore
 from .run import default_store, run_lesson
 from .site import SiteBuildError, build_site, serve_site, site_prefix
+
+NEWEST_RECORDS = Path("build") / "records-newest"  # the newest torch's run, beside the pinned build/records
 
 
 def project_root(start: Path) -> Path:
@@ -40,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="front matter, block syntax and zh/en parity of lessons")
     check.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
     commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
-    commands.add_parser("compare", help="check that the GPU run (build/records-cuda) printed the CPU run's numbers")
+    compare = commands.add_parser("compare", help="check that the GPU run (build/records-cuda) printed the CPU run's numbers")
+    compare.add_argument("--new", type=Path, metavar="DIR",
+                         help="instead, report what changed from the pinned run (build/records) to the records in DIR")
+    compare.add_argument("--report", type=Path, metavar="DIR", help="with --new: also write title.txt and report.md here")
+    newest = commands.add_parser("newest", help="run every lesson with this Python's torch into build/records-newest, "
+                                                "then report what changed from the pinned run (`make newest`)")
+    newest.add_argument("--jobs", type=int, default=2, help="lessons run side by side (default: 2)")
+    newest.add_argument("--report", type=Path, metavar="DIR", help="also write title.txt and report.md here (for the issue)")
     commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
@@ -51,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--title", required=True, help="the Chinese title")
     new.add_argument("--title-en", required=True, help="the English title")
     new.add_argument("--notebook", action="store_true", help="a jupytext notebook lesson instead of Markdown")
+    preview = commands.add_parser("preview", help="serve the site, re-run and rebuild what each save changes, reload the tab")
+    preview.add_argument("--port", type=int, default=8000)
+    shard = commands.add_parser("shard", help="the lesson folders CI's shard INDEX of COUNT runs, dealt by recorded duration")
+    shard.add_argument("index", type=int, nargs="?", help="this shard's number, from 0")
+    shard.add_argument("count", type=int, nargs="?", help="how many shards")
+    shard.add_argument("--summary", type=Path, metavar="FILE",
+                       help="also append the plan of every shard, as Markdown, to FILE (CI: $GITHUB_STEP_SUMMARY)")
+    shard.add_argument("--measured", action="store_true",
+                       help="after the run: print this shard's expected and measured seconds (Markdown) instead")
+    shard.add_argument("--update", action="store_true", help="rewrite lessons/durations.json from build/records/")
     serve = commands.add_parser("serve", help="build, then serve site/ at http://127.0.0.1:PORT")
     serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
@@ -115,6 +135,13 @@ def cmd_serve(args) -> int:
     return status
 
 
+def cmd_preview(args) -> int:
+    from .preview import run_preview
+
+    run_preview(args.root, args.port)
+    return 0
+
+
 def cmd_new(args) -> int:
     for path in new_lesson(args.root / "lessons", args.slug, args.title, args.title_en, args.notebook):
         print(f"wrote {path.relative_to(args.root)}")
@@ -126,12 +153,82 @@ def cmd_compare(args) -> int:
     from .compare import compare_runs
 
     lessons = discover_lessons(args.root / "lessons")
+    if args.new:
+        return _report_drift(args, lessons, RecordStore(args.root / args.new), {})
     cpu, gpu = default_store(args.root / "lessons", "cpu"), default_store(args.root / "lessons", "cuda")
     problems = [problem for lesson in lessons for problem in compare_runs(lesson, cpu, gpu)]
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"compared {len(lessons)} lessons' GPU and CPU outputs: {len(problems)} difference(s)")
     return 1 if problems else 0
+
+
+def cmd_newest(args) -> int:
+    """Run the lessons with the installed (newest) torch, then report the drift from the pinned run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lessons = discover_lessons(args.root / "lessons")
+    store = RecordStore(args.root / NEWEST_RECORDS)
+
+    def run(lesson):
+        outcome = run_lesson(lesson, store, "cpu")
+        state = ("failed" if outcome.failure else "unchanged, record reused" if outcome.cached
+                 else f"ran in {outcome.seconds:.1f} s")
+        print(f"{lesson.slug}: {state}", file=sys.stderr, flush=True)
+        return lesson.slug, outcome.failure
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        failures = {slug: failure for slug, failure in pool.map(run, lessons) if failure}
+    return _report_drift(args, lessons, store, failures)
+
+
+def _report_drift(args, lessons, newest, failures: dict[str, str]) -> int:
+    """Print the drift report (and write it under --report): 0 nothing changed, 1 drift, 2 no baseline."""
+    from .compare import PinnedRecordMissing, common_versions, drift, drift_report
+
+    pinned = default_store(args.root / "lessons", "cpu")
+    try:
+        drifts = [item for lesson in lessons for item in drift(lesson, pinned, newest, failures.get(lesson.slug))]
+    except PinnedRecordMissing as missing:
+        print(missing, file=sys.stderr)
+        return 2
+    records = [record for lesson in lessons for record in [newest.load(lesson.slug)] if record]
+    old_records = [record for lesson in lessons for record in [pinned.load(lesson.slug)] if record]
+    report = drift_report(len(lessons), drifts, common_versions(old_records), common_versions(records))
+    print(report.title, report.markdown, sep="\n\n")
+    if args.report:
+        args.report.mkdir(parents=True, exist_ok=True)
+        (args.report / "title.txt").write_text(report.title + "\n", encoding="utf-8")
+        (args.report / "report.md").write_text(report.markdown, encoding="utf-8")
+    return 1 if report.drifts else 0
+
+
+def cmd_shard(args) -> int:
+    from .lessons import lesson_slugs
+    from .shards import deal, estimates, load_durations, measured_summary, plan_summary, recorded_durations, write_durations
+
+    lessons_dir, records_dir = args.root / "lessons", args.root / "build" / "records"
+    slugs = sorted(lesson_slugs(lessons_dir))
+    if args.update:
+        durations = {**load_durations(lessons_dir), **recorded_durations(slugs, records_dir)}
+        path = write_durations(lessons_dir, {slug: seconds for slug, seconds in durations.items() if slug in slugs})
+        print(f"wrote {path.relative_to(args.root)}: {len(slugs)} lessons")
+        return 0
+    if args.index is None or args.count is None or not 0 <= args.index < args.count:
+        print("give the shard's number and the number of shards, e.g. `shard 0 2` (0 ≤ INDEX < COUNT)", file=sys.stderr)
+        return 2
+    expected = estimates(slugs, load_durations(lessons_dir))
+    shards = deal(expected, args.count)
+    mine = shards[args.index]
+    if args.measured:
+        print(measured_summary(mine, expected, records_dir), end="")
+        return 0
+    if args.summary:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(plan_summary(shards, expected, args.index))
+    for slug in mine.slugs:
+        print(f"lessons/{slug}")
+    return 0
 
 
 def cmd_weight(args) -> int:
@@ -160,5 +257,6 @@ def cmd_mutate(args) -> int:
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
-    "compare": cmd_compare, "mutate": cmd_mutate,
+    "compare": cmd_compare, "newest": cmd_newest, "shard": cmd_shard, "mutate": cmd_mutate,
+    "preview": cmd_preview,
 }

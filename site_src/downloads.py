@@ -20,7 +20,16 @@ import nbformat
 
 from .extract import LessonBlock, module_cell
 from .lessons import Lesson, LessonSource
-from .render import LABELS, LESSON_LINK, Cell, RecordedLesson, download_names, lesson_cells, lesson_notebook
+from .render import (
+    LABELS,
+    LESSON_LINK,
+    Cell,
+    RecordedLesson,
+    download_names,
+    lesson_cells,
+    lesson_notebook,
+    verified_on,
+)
 
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) +[\w-]+(?: +"(?P<title>[^"]*)")? *$')
 RELATIVE_LINK = re.compile(r"(\]\()(?!https?:|mailto:|#|/)([^)\s]+)")
@@ -35,7 +44,8 @@ def page_url(site_url: str, lesson: Lesson) -> str:
 def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
                       lessons: list[Lesson], site_url: str) -> str:
     """The lesson as an ``.ipynb`` file (JSON text) with the recorded outputs and PNG figures inside."""
-    cells = _download_cells(source, blocks, recorded.lesson, site_url, recorded.values())
+    cells = _download_cells(source, blocks, recorded.lesson, site_url, recorded.values(),
+                            verified_on(recorded, source.lang))
     url = page_url(site_url, recorded.lesson)
     notebook = lesson_notebook(cells, recorded, source.lang, prose=lambda text: _portable(text, lessons, url),
                                for_page=False)
@@ -46,11 +56,11 @@ def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded:
 def download_script(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
                     lessons: list[Lesson], site_url: str) -> str:
     """The lesson as a ``.py`` file that ``python`` runs: prose as comments (showing the run's
-    values), code as the tests ran it."""
+    values), code as the tests ran it; its header note says what the run was verified on."""
     lesson = recorded.lesson
     url = page_url(site_url, lesson)
     notebook = nbformat.v4.new_notebook()
-    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values()):
+    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values(), verified_on(recorded, source.lang)):
         if cell.kind == "markdown":
             notebook.cells.append(nbformat.v4.new_markdown_cell(_portable(cell.text, lessons, url)))
         else:
@@ -78,10 +88,13 @@ def notebook_path(lang: str, lesson: Lesson) -> str:
 
 
 def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Lesson, site_url: str,
-                    values: dict) -> list[Cell]:
-    """The lesson's cells with a note under the title: where they come from, which data files they need."""
+                    values: dict, verified: str) -> list[Cell]:
+    """The lesson's cells with a note under the title: where they come from, what they were verified
+    on, which data files they need."""
     labels = LABELS[source.lang]
     note = labels["download_note"].format(url=page_url(site_url, lesson))
+    if verified:
+        note += "\n\n" + verified
     data_files = [path.relative_to(lesson.folder).as_posix() for path in lesson.data_files()]
     if data_files:
         note += "\n\n" + labels["download_files"].format(files=", ".join(f"`{name}`" for name in data_files))

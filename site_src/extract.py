@@ -8,6 +8,7 @@ are ``#| key: value`` lines at the top of a block (see docs/lesson-format.md).
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -76,17 +77,37 @@ class LessonBlock:
 
 def extract_blocks(source: LessonSource) -> list[LessonBlock]:
     """The code blocks of one lesson file, in order; LessonError listing every malformed one."""
-    if source.format == "markdown":
+    return list(_blocks_of_text(source.rel, source.format, source.read_text()))
+
+
+@functools.lru_cache(maxsize=256)
+def _blocks_of_text(rel: str, file_format: str, text: str) -> tuple[LessonBlock, ...]:
+    # Cached by the file's text: a site build asks for the same file's blocks many times
+    # (page, downloads, parity, links), and blocks are immutable.
+    source = _TextSource(rel, file_format, text)
+    if file_format == "markdown":
         raw, problems = _markdown_blocks(source)
     else:
         raw, problems = _notebook_blocks(source)
     blocks = []
-    for index, (line, text, end_line) in enumerate(raw):
-        block, found = _block_with_options(index, source.rel, line, text, end_line)
+    for index, (line, block_text, end_line) in enumerate(raw):
+        block, found = _block_with_options(index, rel, line, block_text, end_line)
         problems += found
         blocks.append(block)
     raise_if_any(problems)
-    return blocks
+    return tuple(blocks)
+
+
+@dataclass(frozen=True)
+class _TextSource:
+    """A lesson file's text, read once, in the shape the block readers need."""
+
+    rel: str
+    format: str
+    text: str
+
+    def read_text(self) -> str:
+        return self.text
 
 
 def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], list[Problem]]:

@@ -23,6 +23,7 @@ SOURCE_NAMES = {
 FOLDER_PATTERN = re.compile(r"^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 FORMAT_HELP = "see docs/lesson-format.md"
 SEEDABLE_DATASETS = ("mnist",)  # what site_src/datasets.py can write offline; keep the two in step
+VERSION_PATTERN = re.compile(r"^\d+\.\d+(?:\.\d+)?$")  # `min_torch`: 2.6 or 2.6.1
 # Lessons numbered from here on are projects (DESIGN.md, "Projects"): the site lists them in a
 # section of their own, so that core lessons can still be added below this number.
 PROJECTS_FROM = 20
@@ -50,6 +51,7 @@ class FrontMatter:
     prerequisites: tuple[str, ...] = ()
     gpu: bool = False
     datasets: tuple[str, ...] = ()
+    min_torch: str | None = None  # the oldest torch the lesson runs on, where newer than the course's
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def _lesson_in(folder: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
 
 FIELD_TYPES = {
     "title": str, "summary": str, "order": int, "time": int,
-    "prerequisites": list, "gpu": bool, "datasets": list,
+    "prerequisites": list, "gpu": bool, "datasets": list, "min_torch": str,
 }
 REQUIRED_FIELDS = ("title", "summary", "order", "time")
 
@@ -190,7 +192,7 @@ def read_front_matter(source: LessonSource) -> FrontMatter:
     return FrontMatter(
         title=data["title"], summary=data["summary"], order=data["order"], time=data["time"],
         prerequisites=tuple(data.get("prerequisites", ())), gpu=data.get("gpu", False),
-        datasets=tuple(data.get("datasets", ())),
+        datasets=tuple(data.get("datasets", ())), min_torch=data.get("min_torch"),
     )
 
 
@@ -211,6 +213,9 @@ def _field_problems(rel: str, data: dict, lines: dict[str, int]) -> list[Problem
         elif expected is list and not all(isinstance(item, str) for item in value):
             problems.append(Problem(rel, lines.get(key), f"front matter `{key}` must be a list of strings",
                                     f"write e.g. `{key}: [01-tensors]`"))
+        elif key == "min_torch" and not VERSION_PATTERN.match(value):
+            problems.append(Problem(rel, lines.get(key), f"front matter `min_torch` is {value!r}, not a torch version",
+                                    'write it like `min_torch: "2.6"` (quoted: YAML reads 2.10 as the number 2.1)'))
     return problems
 
 
@@ -240,14 +245,45 @@ def check_front_matter(lessons: list[Lesson]) -> list[Problem]:
         for unknown in sorted(set(zh.datasets) - set(SEEDABLE_DATASETS)):
             problems.append(Problem(lesson.zh.rel, 2, f"`datasets:` names `{unknown}`, which the runner cannot seed",
                                     f"use one of {', '.join(SEEDABLE_DATASETS)}, or ship the data in the lesson folder"))
+        problems += _min_torch_problems(lesson, zh)
         for missing in sorted(set(zh.prerequisites) - slugs):
             problems.append(Problem(lesson.zh.rel, 2, f"prerequisite `{missing}` is not a lesson",
                                     "use a lesson folder name, e.g. `01-tensors`"))
         if "en" in matters:
-            for name in ("order", "time", "prerequisites", "gpu", "datasets"):
+            for name in ("order", "time", "prerequisites", "gpu", "datasets", "min_torch"):
                 if getattr(zh, name) != getattr(matters["en"], name):
                     problems.append(Problem(lesson.en.rel, 2,
                                             f"front matter `{name}` differs from {lesson.zh.rel} "
                                             f"({getattr(matters['en'], name)!r} vs {getattr(zh, name)!r})",
                                             "only title and summary may differ between languages"))
     return problems
+
+
+def _min_torch_problems(lesson: Lesson, matter: FrontMatter) -> list[Problem]:
+    """`min_torch` must lie above the course's oldest torch (else it says nothing) and not above
+    the pinned one (else the lesson would run nowhere): both read from pyproject.toml."""
+    from .pins import oldest_torch, pinned_version, release
+
+    pyproject = repo_root_of(lesson.folder.parent) / "pyproject.toml"
+    if matter.min_torch is None or not VERSION_PATTERN.match(matter.min_torch) or not pyproject.exists():
+        return []
+    oldest, pinned = oldest_torch(pyproject), pinned_version("torch", pyproject)
+    if oldest and release(matter.min_torch) <= release(oldest):
+        return [Problem(lesson.zh.rel, 2, f"`min_torch: {matter.min_torch}` is not newer than the oldest torch "
+                                          f"the course supports ({oldest}, [tool.course] in pyproject.toml)",
+                        "drop `min_torch`: every supported torch runs this lesson")]
+    if pinned and release(matter.min_torch) > release(pinned):
+        return [Problem(lesson.zh.rel, 2, f"`min_torch: {matter.min_torch}` is newer than the pinned torch {pinned}, "
+                                          "so the lesson would run nowhere",
+                        "lower `min_torch`, or bump the torch pin in pyproject.toml first")]
+    return []
+
+
+def needs_newer_torch(lesson: Lesson, installed: str) -> str | None:
+    """Why the lesson cannot run on the installed torch (its `min_torch` is newer), or None."""
+    from .pins import release
+
+    needed = read_front_matter(lesson.zh).min_torch
+    if needed is None or release(installed) >= release(needed):
+        return None
+    return f"{lesson.zh.rel}: needs torch ≥ {needed} (`min_torch` in its front matter); this run has torch {installed}"

@@ -6,9 +6,12 @@ the other language are dropped and ``X.en.md`` is served at ``X.md``'s address, 
 same page has the same path in both languages and the language switch keeps the reader
 on it. The build fails, naming each lesson, if a lesson's record is missing or stale.
 
-Each lesson also gets its downloads (``<slug>.py``, ``<slug>.ipynb``) beside its page, a
-header under its title, the data of its "copy up to here" buttons, and (notebook
-lessons) HTML tidied to match Markdown pages. Math on every page is typeset here, at
+A ``gpu: true`` block shows the GPU run's output where build/records-cuda/ holds a fresh
+record of the lesson (same code, same package releases), else a plain "not yet run on a
+GPU for this version". Each lesson also gets its downloads (``<slug>.py``, ``<slug>.ipynb``)
+beside its page, a header under its title (with the "verified on" stamp of its runs), the
+data of its "copy up to here" buttons, and (notebook lessons) HTML tidied to match
+Markdown pages. Math on every page is typeset here, at
 build time (site_src/mathjax.py).
 """
 
@@ -31,7 +34,7 @@ from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
-from site_src.records import OUTPUTS_FOLDER, RecordStore, lesson_key
+from site_src.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, lesson_key
 from site_src.render import (
     FIGURES_FOLDER,
     LABELS,
@@ -43,6 +46,7 @@ from site_src.render import (
     point_lesson_links,
     render_markdown_lesson,
     render_notebook,
+    verified_on,
 )
 
 # nav entries that the hook replaces with pages: core lessons, then projects (order >= 20).
@@ -116,7 +120,8 @@ def on_page_content(html: str, page, config, files) -> str:
         blocks = extract_blocks(lesson.sources[lang])
         if lesson.format == "notebook":
             html = tidy_notebook_html(html, blocks, LABELS[lang])
-        html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config)))
+        stamp = verified_on(_recorded(lesson, _root(config), bool(config.extra.get("preview"))), lang)
+        html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config), stamp))
         html += copy_data(lesson, blocks, lang)
     if has_math(html):
         try:
@@ -237,31 +242,42 @@ def _colab(lesson: Lesson, lang: str, config) -> str | None:
         raise PluginError(str(error)) from None
 
 
-def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> list[File]:
-    """The page of one lesson in this language, plus its downloads, figures and data files."""
-    root = _root(config)
-    store = RecordStore(root / "build" / "records")
+def _recorded(lesson: Lesson, root: Path, preview: bool) -> RecordedLesson:
+    """The lesson's fresh CPU record, and its GPU record where one is fresh (build/records-cuda/,
+    which CI fills from the GPU job's `records-cuda` artifact). A missing or stale CPU record
+    fails the build; a missing or stale GPU record only leaves the GPU blocks "not yet run"."""
+    store, gpu_store = RecordStore(root / "build" / "records"), RecordStore(root / "build" / "records-cuda")
     record = store.fresh_record(lesson, lesson_key(lesson))
+    if preview:
+        # `make preview` shows the latest run even when it failed (the failure in place of
+        # the failing block's output) and never stops: the contributor is fixing it.
+        record = record or store.load(lesson.slug) or {"blocks": []}
     if record is None:
         state = "stale (the code changed since it ran)" if store.load(lesson.slug) else "missing"
         problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
                           f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
         raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")
-    unbound = check_values(lesson, record)
-    if unbound:
+    gpu_record = fresh_gpu_record(lesson, gpu_store)
+    return RecordedLesson(lesson, record, store.folder(lesson.slug), gpu_record,
+                          gpu_store.folder(lesson.slug) if gpu_record else None)
+
+
+def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> list[File]:
+    """The page of one lesson in this language, plus its downloads, figures and data files."""
+    root = _root(config)
+    preview = bool(config.extra.get("preview"))
+    recorded = _recorded(lesson, root, preview)
+    unbound = check_values(lesson, recorded.record)
+    if unbound and not preview:
         raise PluginError("the prose names values the run did not record:\n" + "\n".join(map(str, unbound)))
     source = lesson.sources[lang]
-    recorded = RecordedLesson(lesson, record, store.folder(lesson.slug))
     blocks = extract_blocks(source)
     page_uri = f"lessons/{lesson.slug}/{page_name(lesson)}"
     if lesson.format == "markdown":
-        page = File.generated(config, page_uri, content=render_markdown_lesson(source, blocks, recorded))
+        content = render_markdown_lesson(source, blocks, recorded)
     else:
-        # A real file in a docs-like folder: mkdocs-jupyter reads notebooks from disk.
-        notebooks_dir = root / "build" / "notebooks" / lang
-        (notebooks_dir / page_uri).parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(render_notebook(source, blocks, recorded, lessons), notebooks_dir / page_uri)
-        page = File(page_uri, str(notebooks_dir), config.site_dir, config.use_directory_urls)
+        content = nbformat.writes(render_notebook(source, blocks, recorded, lessons))
+    page = _page_file(config, root / "build" / "pages" / lang, page_uri, content)
     page.edit_uri = source.rel
     files = [page]
     names = download_names(lesson)
@@ -270,10 +286,10 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
                                 content=download_script(source, blocks, recorded, lessons, site_url)))
     files.append(File.generated(config, f"lessons/{lesson.slug}/{names['ipynb']}",
                                 content=download_notebook(source, blocks, recorded, lessons, site_url)))
-    for figure in sorted(recorded.figures_dir.glob("*.png")):
+    for figure in [*sorted(recorded.figures_dir.glob("*.png")), *recorded.gpu_figures(blocks)]:
         files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
                                     abs_src_path=str(figure)))
-    outputs = store.outputs_folder(lesson.slug)
+    outputs = recorded.figures_dir / OUTPUTS_FOLDER  # the record's folder: its files from outputs/
     for output in sorted(outputs.iterdir()) if outputs.is_dir() else []:
         file = File.generated(config, f"lessons/{lesson.slug}/{OUTPUTS_FOLDER}/{output.name}",
                               abs_src_path=str(output))
@@ -287,6 +303,19 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
             file.inclusion = InclusionLevel.NOT_IN_NAV
         files.append(file)
     return files
+
+
+def _page_file(config, pages_dir: Path, page_uri: str, content: str) -> File:
+    """A lesson page as a real file in a docs-like folder, rewritten only when its content changed.
+
+    mkdocs-jupyter reads notebooks from disk; and MkDocs' dirty build (``make preview``)
+    skips a page whose file is older than its HTML, so an unchanged lesson is not rebuilt.
+    """
+    path = pages_dir / page_uri
+    if not path.exists() or path.read_text(encoding="utf-8") != content:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    return File(page_uri, str(pages_dir), config.site_dir, config.use_directory_urls)
 
 
 def learning_path(lang: str) -> str:

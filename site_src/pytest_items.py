@@ -10,8 +10,9 @@ import pytest
 
 from .checks import static_problems
 from .glue import check_values
-from .lessons import find_lesson
+from .lessons import find_lesson, needs_newer_torch
 from .links import check_alt_text
+from .pins import installed_version
 from .problems import LessonError
 from .run import default_store, run_lesson
 
@@ -50,11 +51,15 @@ class LessonCheckItem(_LessonItem):
 
 
 class LessonRunItem(_LessonItem):
-    """Runs the lesson's blocks in a child process, or reuses its fresh record."""
+    """Runs the lesson's blocks in a child process, or reuses its fresh record. A lesson whose
+    `min_torch` is newer than the installed torch (the CI run on the oldest torch) is skipped."""
 
     def runtest(self):
         config = self.config
         lesson = self.parent.lesson()
+        too_old = needs_newer_torch(lesson, installed_version("torch") or "0.0")
+        if too_old:
+            pytest.skip(too_old)
         device = config.getoption("device")
         outcome = run_lesson(lesson, default_store(lesson.folder.parent, device), device,
                              lesson_timeout=config.getoption("lesson_timeout"),

@@ -5,6 +5,12 @@ A record is ``<records_dir>/<slug>/record.json`` plus the PNG figures beside it 
 hashes the lesson's code blocks (not its prose), its data files, the data sets it seeds,
 the pinned package versions and the runner's own code. A lesson whose key is unchanged
 is not run again; the site refuses a record whose key no longer matches.
+
+A record also keeps its ``source_key`` (the same hash without the environment: only the
+code, its data and the runner) and the environment it ran in (device, versions, date).
+A GPU record, made on another machine, is shown only while its source key and its
+package releases match this build's (``fresh_gpu_record``); the newest-torch report
+compares records of the same source key made with other versions.
 """
 
 from __future__ import annotations
@@ -27,6 +33,16 @@ RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py")
 
 def lesson_key(lesson: Lesson) -> str:
     """A hash of what decides the lesson's outputs: code, data, versions, runner."""
+    return _hash(lesson, [("python", platform.python_version()),
+                          *((package, _version(package)) for package in PINNED_PACKAGES)])
+
+
+def source_key(lesson: Lesson) -> str:
+    """The lesson's key without the environment: the same on any machine, with any versions."""
+    return _hash(lesson, [])
+
+
+def _hash(lesson: Lesson, environment: list[tuple[str, str]]) -> str:
     digest = hashlib.sha256()
 
     def add(label: str, value: str | bytes) -> None:
@@ -39,9 +55,8 @@ def lesson_key(lesson: Lesson) -> str:
     for path in lesson.data_files():
         add("data " + path.relative_to(lesson.folder).as_posix(), path.read_bytes())
     add("datasets", ",".join(read_front_matter(lesson.zh).datasets))
-    add("python", platform.python_version())
-    for package in PINNED_PACKAGES:
-        add(package, _version(package))
+    for label, value in environment:
+        add(label, value)
     for name, source in runner_sources().items():
         add(name, source)
     return digest.hexdigest()[:20]
@@ -51,6 +66,11 @@ def runner_sources() -> dict[str, bytes]:
     """The code of the pipeline stages that decide what a run prints: a change to them re-runs lessons."""
     here = Path(__file__).parent
     return {name: (here / name).read_bytes() for name in RUNNER_FILES if (here / name).exists()}
+
+
+def public_version(version: str) -> str:
+    """``2.14.1+cpu`` → ``2.14.1``: the release, without the local build tag."""
+    return version.split("+", 1)[0]
 
 
 def _version(package: str) -> str:
@@ -98,8 +118,31 @@ class RecordStore:
         for name in sorted({name for block in result.get("blocks", []) for name in block.get("outputs", [])}):
             (staging / OUTPUTS_FOLDER).mkdir(exist_ok=True)
             shutil.copy2(outputs_from / name, staging / OUTPUTS_FOLDER / name)
-        record = {"key": key, "versions": {p: _version(p) for p in PINNED_PACKAGES}, **result}
+        record = {"key": key, "source_key": source_key(lesson), "versions": installed_versions(),
+                  **result}
         (staging / "record.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
         return record
+
+
+def fresh_gpu_record(lesson: Lesson, store: RecordStore) -> dict | None:
+    """The lesson's GPU record if it ran this code with this build's package releases, else None.
+
+    A GPU runner's key differs from the CPU one (its Python patch release, torch's ``+cu…``
+    tag), so the source key and the releases decide: never a record of older code or pins."""
+    record = store.load(lesson.slug)
+    if record is None or record.get("source_key") != source_key(lesson):
+        return None
+    return record if same_releases(record.get("versions", {}), installed_versions()) else None
+
+
+def installed_versions() -> dict[str, str]:
+    """The versions of the packages that decide the outputs, as installed here."""
+    return {package: _version(package) for package in PINNED_PACKAGES}
+
+
+def same_releases(versions: dict[str, str], others: dict[str, str]) -> bool:
+    """Whether two runs had the same releases of the pinned packages, build tags (``+cpu``) aside."""
+    return all(public_version(versions.get(p, "absent")) == public_version(others.get(p, "absent"))
+               for p in PINNED_PACKAGES)

@@ -17,6 +17,7 @@ import io
 import json
 import linecache
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -72,6 +73,7 @@ class LessonResult:
     blocks: list[BlockRecord]
     failure: Failure | None = None
     seconds: float = 0.0
+    environment: dict = field(default_factory=dict)  # what the run ran on: see run_environment
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -103,7 +105,28 @@ def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str) -> LessonR
             result.failure = failure
             break
     result.seconds = round(time.perf_counter() - started, 3)
+    result.environment = run_environment(device)
     return result
+
+
+def run_environment(device: str) -> dict:
+    """The machine the run ran on, for the page's "verified on" line: device, versions, date."""
+    environment = {"device": "CPU", "python": platform.python_version(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
+    torch = sys.modules.get("torch")  # a lesson that never imported torch is not made to pay for it
+    environment["torch"] = torch.__version__ if torch else _installed("torch")
+    if device == "cuda" and torch is not None:
+        environment["device"] = torch.cuda.get_device_name(0)
+        environment["cuda"] = torch.version.cuda
+    return environment
+
+
+def _installed(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, device: str):

@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.en.yml")
+# The zh build first: it empties site/, the en build writes site/en/ inside it.
+LANGUAGES = dict(zip(("zh", "en"), MKDOCS_CONFIGS))
 
 
 class SiteBuildError(Exception):
@@ -23,6 +25,18 @@ class SiteBuildError(Exception):
 
 def build_site(root: Path) -> None:
     """Build both languages into ``<root>/site``; SiteBuildError saying why on failure."""
+    for lang in LANGUAGES:
+        build_language(root, lang)
+
+
+def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool = False) -> None:
+    """Build one language (zh into ``site/``, en into ``site/en/``).
+
+    ``preview``: the forgiving build of ``make preview``: not strict, and a lesson whose
+    latest run failed shows that failure instead of stopping the build. ``dirty``: keep
+    the built site and rewrite only the pages whose source changed (MkDocs' own dirty
+    build; a clean zh build would empty ``site/en/``).
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort
@@ -32,8 +46,11 @@ def build_site(root: Path) -> None:
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
     try:
-        for name in MKDOCS_CONFIGS:
-            build(load_config(str(root / name)))
+        config = load_config(str(root / LANGUAGES[lang]))
+        if preview:
+            config.strict = False
+            config.extra["preview"] = True
+        build(config, dirty=dirty)
     except Abort as abort:
         raise SiteBuildError("\n".join(collector.messages) or str(abort)) from None
     finally:

@@ -76,3 +76,71 @@ def test_a_data_set_the_runner_cannot_seed_is_reported(lessons):
         path.write_text(path.read_text(encoding="utf-8").replace("time: 5", "time: 5\ndatasets: [cifar10]"), encoding="utf-8")
     (problem,) = check_front_matter([lesson])
     assert problem.message == "`datasets:` names `cifar10`, which the runner cannot seed"
+
+
+def _needs(lesson, value: str, languages=("zh", "en")) -> None:
+    for lang in languages:
+        path = lesson.sources[lang].path
+        path.write_text(path.read_text(encoding="utf-8").replace("time: 5", f"time: 5\nmin_torch: {value}"), encoding="utf-8")
+
+
+PYPROJECT = """[project]
+dependencies = ["torch==2.14.1", "torchvision==0.29.1"]
+
+[tool.course]
+oldest_torch = "2.4.0"
+oldest_torchvision = "0.19.0"
+"""
+
+
+def test_min_torch_is_read_and_must_be_a_quoted_version(lessons):
+    lesson = lessons.markdown("01-demo", "text\n")
+    _needs(lesson, '"2.6"')
+    assert read_front_matter(lesson.zh).min_torch == "2.6" and check_front_matter([lesson]) == []
+    _needs(lessons.markdown("01-demo", "text\n"), "2.10")  # YAML reads 2.10 as the number 2.1
+    assert "front matter `min_torch` is float 2.1, not str" in str(check_front_matter([lesson])[0])
+    _needs(lessons.markdown("01-demo", "text\n"), '"newest"')
+    assert "front matter `min_torch` is 'newest', not a torch version" in check_front_matter([lesson])[0].message
+    _needs(lessons.markdown("01-demo", "text\n"), '"2.6"', languages=("zh",))
+    assert "front matter `min_torch` differs" in check_front_matter([lesson])[0].message
+
+
+def test_min_torch_must_lie_between_the_oldest_supported_torch_and_the_pinned_one(lessons):
+    (lessons.root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    lesson = lessons.markdown("01-demo", "text\n")
+    _needs(lesson, '"2.6"')
+    assert check_front_matter([lesson]) == []
+    _needs(lessons.markdown("01-demo", "text\n"), '"2.4"')
+    (problem,) = check_front_matter([lesson])
+    assert problem.message.startswith("`min_torch: 2.4` is not newer than the oldest torch the course supports (2.4.0")
+    _needs(lessons.markdown("01-demo", "text\n"), '"2.20"')
+    (problem,) = check_front_matter([lesson])
+    assert problem.message.startswith("`min_torch: 2.20` is newer than the pinned torch 2.14.1")
+
+
+def test_a_lesson_needing_a_newer_torch_says_which(lessons):
+    from site_src.lessons import needs_newer_torch
+
+    lesson = lessons.markdown("01-demo", "text\n")
+    assert needs_newer_torch(lesson, "2.4.0+cpu") is None  # no min_torch: runs everywhere
+    _needs(lesson, '"2.6"')
+    assert needs_newer_torch(lesson, "2.4.0+cpu") == ("lessons/01-demo/index.md: needs torch ≥ 2.6 "
+                                                      "(`min_torch` in its front matter); this run has torch 2.4.0+cpu")
+    assert needs_newer_torch(lesson, "2.6.0") is None and needs_newer_torch(lesson, "2.14.1+cpu") is None
+
+
+def test_the_course_declares_its_oldest_torch_below_its_pin_in_pyproject_and_readme():
+    from site_src.pins import oldest_torch, pinned_version, release, torch_requirements
+
+    oldest = oldest_torch()
+    assert oldest and release(oldest) < release(pinned_version("torch"))
+    assert torch_requirements("oldest") == [f"torch=={oldest}", "torchvision==0.19.0"]
+    assert torch_requirements("newest") == ["torch", "torchvision"]
+    readme = (lessons_root() / "README.md").read_text(encoding="utf-8")
+    assert f"The course supports torch {oldest} and newer" in readme
+
+
+def lessons_root():
+    from lesson_fixtures import REPO
+
+    return REPO

@@ -63,3 +63,40 @@ def test_a_code_line_missing_in_en_is_reported_at_the_zh_line(lessons):
 def test_blank_lines_do_not_count_as_code(lessons):
     lesson = lessons.markdown("01-demo", ZH, ZH.replace("print(sum(x))", "\n\nprint(sum(x))"))
     assert check_parity(lesson) == []
+
+
+def test_an_extra_block_in_en_is_reported_in_en_naming_the_zh_file(lessons):
+    en = ZH + "\n```python\nprint('only in en')\n```\n"
+    lesson = lessons.markdown("01-demo", ZH, en)
+    (problem,) = check_parity(lesson)
+    assert (problem.path, problem.line) == ("lessons/01-demo/index.en.md", line_of(lesson.en.path, "only in en"))
+    assert "1 code blocks in zh but 2 in en" in problem.message
+    assert "no counterpart in lessons/01-demo/index.md" in problem.message
+
+
+def test_a_missing_block_names_the_file_it_is_missing_from(lessons):
+    lesson = lessons.markdown("01-demo", ZH + "\n```python\nprint('only in zh')\n```\n", ZH)
+    (problem,) = check_parity(lesson)
+    assert "no counterpart in lessons/01-demo/index.en.md" in problem.message
+
+
+def test_code_before_a_trailing_comment_is_still_compared(lessons):
+    en = ZH.replace("x = [1, 2, 3]  # 列表", "x = [9, 9, 9]  # a list")
+    lesson = lessons.markdown("01-demo", ZH, en)
+    (problem,) = check_parity(lesson)
+    assert problem.line == line_of(lesson.en.path, "x = [9, 9, 9]")
+
+
+def test_a_file_whose_blocks_do_not_parse_reports_that_instead_of_a_drift(lessons):
+    lesson = lessons.markdown("01-demo", ZH, ZH + "\n```python\nprint('never closed')\n")
+    (problem,) = check_parity(lesson)
+    assert problem.path == "lessons/01-demo/index.en.md" and "never closed" in problem.message
+
+
+def test_code_the_tokenizer_rejects_is_compared_as_written(lessons):
+    broken = "```python\nif True:\n        x = 1\n    y = 2  # bad dedent\n```\n"
+    lesson = lessons.markdown("01-demo", broken, broken.replace("# bad dedent", "# 缩进错误"))
+    (problem,) = check_parity(lesson)  # no tokens, so comments cannot be told apart: the lines differ
+    assert problem.line == line_of(lesson.en.path, "缩进错误")
+    same = lessons.markdown("02-demo", broken, broken)
+    assert check_parity(same) == []

@@ -54,6 +54,17 @@ def test_device_cuda_fails_at_once_without_cuda(pytester, course):
     assert "passed" not in result.stdout.str()
 
 
+def test_a_lesson_that_needs_a_newer_torch_is_skipped_saying_so(pytester, course, monkeypatch):
+    newer = course.markdown("01-new", "```python\nprint('new api')\n```\n")
+    for source in newer.sources.values():
+        source.path.write_text(source.read_text().replace("time: 5", 'time: 5\nmin_torch: "2.6"'), encoding="utf-8")
+    course.markdown("02-plain", "```python\nprint('any torch')\n```\n")
+    monkeypatch.setattr("site_src.pytest_items.installed_version", lambda package: "2.4.0+cpu")
+    result = pytester.runpytest("lessons", "-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*lessons/01-new/index.md: needs torch ≥ 2.6*this run has torch 2.4.0+cpu"])
+
+
 def test_rerun_lessons_runs_a_fresh_lesson_again(pytester, course):
     course.markdown("01-demo", "```python\nprint('hi')\n```\n")
     pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import platform
+import re
+from importlib import metadata
+
 from site_src.records import RecordStore, lesson_key
 from site_src.run import run_lesson
 
@@ -49,6 +54,52 @@ def test_a_changed_lesson_runs_again_and_shows_the_new_output(lessons):
     outcome = run_lesson(lesson, store)
     assert not outcome.cached
     assert outcome.record["blocks"][0]["stdout"] == "changed\n"
+
+
+def test_a_record_keeps_its_source_key_and_what_it_ran_on(lessons):
+    from site_src.records import source_key
+
+    lesson = lessons.markdown("01-demo", LESSON)
+    record = run_lesson(lesson, RecordStore(lessons.root / "build" / "records")).record
+    assert record["source_key"] == source_key(lesson)
+    environment = record["environment"]
+    assert environment["device"] == "CPU" and re.fullmatch(r"\d{4}-\d\d-\d\d", environment["date"])
+    assert environment["python"] == platform.python_version() and environment["torch"] == metadata.version("torch")
+
+
+def test_the_source_key_ignores_the_environment_that_the_key_holds(lessons, monkeypatch):
+    from site_src import records
+
+    lesson = lessons.markdown("01-demo", LESSON)
+    key, source = records.lesson_key(lesson), records.source_key(lesson)
+    monkeypatch.setattr(records, "_version", lambda package: "9.9.9+cu999")
+    assert records.lesson_key(lesson) != key and records.source_key(lesson) == source
+    lessons.markdown("01-demo", LESSON.replace("hello", "hello again"))
+    assert records.source_key(lesson) != source
+
+
+def _gpu_record(store, lesson, versions, source=None):
+    from site_src.records import source_key
+
+    store.folder(lesson.slug).mkdir(parents=True, exist_ok=True)
+    record = {"source_key": source or source_key(lesson), "versions": versions, "blocks": []}
+    store.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
+
+
+def test_a_gpu_record_is_fresh_only_for_the_same_code_and_package_releases(lessons):
+    from site_src.records import fresh_gpu_record, installed_versions
+
+    lesson = lessons.markdown("01-demo", LESSON)
+    store = RecordStore(lessons.root / "build" / "records-cuda")
+    assert fresh_gpu_record(lesson, store) is None  # none at all
+    here = installed_versions()
+    on_the_gpu_runner = {**here, "torch": here["torch"].split("+")[0] + "+cu130"}
+    _gpu_record(store, lesson, on_the_gpu_runner)
+    assert fresh_gpu_record(lesson, store) is not None  # the CUDA build of the same release
+    _gpu_record(store, lesson, {**here, "torch": "2.0.0+cu118"})
+    assert fresh_gpu_record(lesson, store) is None  # other pins
+    _gpu_record(store, lesson, on_the_gpu_runner, source="0" * 20)
+    assert fresh_gpu_record(lesson, store) is None  # other code
 
 
 def test_every_block_option_but_alt_is_part_of_the_key(lessons):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import dataclasses
 import json
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 
 from site_src.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.extract import extract_blocks
-from site_src.lessons import discover_lessons
+from site_src.lessons import discover_lessons, find_lesson
 from site_src.mathjax import MathError, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.page_weight import page_weight, weight_report
@@ -31,11 +32,17 @@ from site_src.render import (
     lesson_header,
     render_markdown_lesson,
     render_notebook,
+    verified_on,
 )
 
 # The smallest valid PNG: what a record's figure file holds.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 SITE = "https://example.org/course/"
+CPU_RUN = {"device": "CPU", "torch": "2.14.1+cpu", "python": "3.11.9", "date": "2026-05-03"}
+GPU_RUN = {"device": "NVIDIA H200", "torch": "2.14.1+cu130", "cuda": "13.0", "python": "3.11.9", "date": "2026-05-04"}
+GPU_LINE = {"zh": "GPU 上的运行：NVIDIA H200 · torch 2.14.1+cu130 · CUDA 13.0 · 2026-05-04",
+            "en": "Run on a GPU: NVIDIA H200 · torch 2.14.1+cu130 · CUDA 13.0 · 2026-05-04"}
+NOT_ON_GPU = {"zh": "尚未在 GPU 上运行这一版本", "en": "has not yet run on a GPU for this version"}
 
 MARKDOWN = """
 # 演示课
@@ -110,7 +117,23 @@ def _recorded(lesson, blocks: list[dict], figures: dict[str, bytes] | None = Non
         (folder / name).write_bytes(data)
     full = [{"index": i, "status": "ok", "stdout": "", "stderr": "", "error": "", "figures": [], **block}
             for i, block in enumerate(blocks)]
-    return RecordedLesson(lesson, {"blocks": full}, folder)
+    return RecordedLesson(lesson, {"blocks": full, "environment": CPU_RUN}, folder)
+
+
+def _with_gpu_run(recorded: RecordedLesson, blocks: list[dict], figures: dict[str, bytes] | None = None) -> RecordedLesson:
+    """The lesson as the site build sees it with a fresh GPU record (what mkdocs_hooks passes on)."""
+    folder = recorded.figures_dir.parent.parent / "records-cuda" / recorded.lesson.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in (figures or {}).items():
+        (folder / name).write_bytes(data)
+    full = [{"index": i, "status": "ok", "stdout": "", "stderr": "", "error": "", "figures": [], **block}
+            for i, block in enumerate(blocks)]
+    return dataclasses.replace(recorded, gpu_record={"blocks": full, "environment": GPU_RUN}, gpu_figures_dir=folder)
+
+
+DEMO_ON_GPU = [{"stdout": "一 1 (GPU)\n"}, {"status": "raised", "error": "ZeroDivisionError: division by zero"},
+               {"status": "not-run"}, {"stdout": "ones on cuda:0\n", "figures": ["03-demo-b03-1.png"]},
+               {"stdout": "二 2 (GPU)\n", "figures": ["03-demo-b04-1.png"]}]
 
 
 @pytest.fixture
@@ -197,6 +220,91 @@ def test_the_header_shows_time_prerequisites_gpu_and_downloads(lessons):
     assert '<a href="../01-tensors/">张量</a>' in header and "Colab" not in header
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_gpu_block_shows_the_fresh_gpu_runs_output_under_a_line_naming_the_device(markdown_lesson, lang):
+    lesson, recorded = markdown_lesson
+    recorded = _with_gpu_run(recorded, DEMO_ON_GPU, {"03-demo-b03-1.png": PNG})
+    source = lesson.sources[lang]
+    page = render_markdown_lesson(source, extract_blocks(source), recorded)
+    gpu_block = page.index('data-lesson-block="3"')
+    line = page.index(f'<p class="lesson-gpu-run">{GPU_LINE[lang]}</p>')
+    assert gpu_block < line < page.index("ones on cuda:0") < page.index("figures/03-demo-b03-1.png") < page.index(
+        'data-lesson-block="4"')
+    assert NOT_ON_GPU[lang] not in page
+    # every other block still shows the CPU run: the site is the CPU run, GPU-only blocks aside
+    assert "一 1\n" in page and "(GPU)" not in page and page.count("lesson-gpu-run") == 1
+    assert recorded.gpu_figures(extract_blocks(source)) == [recorded.gpu_figures_dir / "03-demo-b03-1.png"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_a_gpu_record_a_gpu_block_says_it_has_not_yet_run_on_a_gpu(markdown_lesson, lang):
+    lesson, recorded = markdown_lesson
+    source = lesson.sources[lang]
+    page = render_markdown_lesson(source, extract_blocks(source), recorded)
+    assert page.count(NOT_ON_GPU[lang]) == 1 and "lesson-gpu-run" not in page
+    assert recorded.gpu_figures(extract_blocks(source)) == []
+
+
+def test_a_gpu_block_that_failed_on_the_gpu_is_not_shown_as_run(markdown_lesson):
+    lesson, recorded = markdown_lesson
+    failed = [*DEMO_ON_GPU[:3], {"status": "failed", "stdout": "half an output\n"}]
+    page = render_markdown_lesson(lesson.en, extract_blocks(lesson.en), _with_gpu_run(recorded, failed))
+    assert NOT_ON_GPU["en"] in page and "half an output" not in page
+
+
+def test_the_notebook_download_holds_the_gpu_output_with_its_device_line(markdown_lesson):
+    lesson, recorded = markdown_lesson
+    recorded = _with_gpu_run(recorded, DEMO_ON_GPU, {"03-demo-b03-1.png": PNG})
+    text = download_notebook(lesson.zh, extract_blocks(lesson.zh), recorded, discover_lessons(lesson.folder.parent), SITE)
+    code = [cell for cell in nbformat.reads(text, as_version=4).cells if cell.cell_type == "code"]
+    line, stream, figure = code[3].outputs
+    assert line.data["text/plain"] == GPU_LINE["zh"] and stream.text == "ones on cuda:0\n"
+    assert base64.b64decode(figure.data["image/png"]) == PNG
+
+
+def test_the_real_lesson_07_shows_its_gpu_blocks_from_a_gpu_record_or_says_they_did_not_run(tmp_path):
+    """Lesson 07 itself, with records crafted for its blocks: its two GPU-only blocks switch."""
+    lesson = find_lesson(Path(__file__).resolve().parent.parent / "lessons", "07-devices")
+    blocks = extract_blocks(lesson.zh)
+    gpu_blocks = [block.index for block in blocks if block.options.gpu]
+    assert len(gpu_blocks) == 2
+    cpu = [{"status": "gpu-skipped" if block.options.gpu else "not-run" if not block.options.run else "ok",
+            "stdout": f"cpu output of block {block.index}\n"} for block in blocks]
+    gpu = [{"status": "ok", "stdout": f"H200 output of block {block.index}\n"} for block in blocks]
+    recorded = RecordedLesson(lesson, {"blocks": [{"index": i, **b} for i, b in enumerate(cpu)], "environment": CPU_RUN},
+                              tmp_path)
+    for lang in ("zh", "en"):
+        source = lesson.sources[lang]
+        plain = render_markdown_lesson(source, extract_blocks(source), recorded)
+        assert plain.count(NOT_ON_GPU[lang]) == 2 and "H200 output" not in plain
+        on_gpu = _with_gpu_run(recorded, gpu)
+        page = render_markdown_lesson(source, extract_blocks(source), on_gpu)
+        assert NOT_ON_GPU[lang] not in page and page.count(GPU_LINE[lang]) == 2
+        assert [f"H200 output of block {index}" in page for index in gpu_blocks] == [True, True]
+        assert "H200 output of block 0" not in page and "cpu output of block 0" in page
+
+
+def test_the_verified_on_stamp_names_the_cpu_run_and_the_gpu_run_shown(markdown_lesson):
+    _, recorded = markdown_lesson
+    assert verified_on(recorded, "zh") == "验证环境：CPU · torch 2.14.1+cpu · Python 3.11.9（2026-05-03 运行）"
+    assert verified_on(_with_gpu_run(recorded, DEMO_ON_GPU), "en") == (
+        "Verified on: CPU · torch 2.14.1+cpu · Python 3.11.9 (run 2026-05-03); "
+        "GPU (NVIDIA H200) · torch 2.14.1+cu130 · CUDA 13.0 (run 2026-05-04)")
+    # a record made before runs kept their environment still names its torch
+    old = dataclasses.replace(recorded, record={"blocks": [], "versions": {"torch": "2.14.1"}})
+    assert verified_on(old, "en") == "Verified on: CPU · torch 2.14.1 · Python ?"
+
+
+def test_the_header_carries_the_stamp_and_the_torch_a_lesson_needs(lessons):
+    lesson = lessons.markdown("02-next", "# 下一课\n")
+    for source in lesson.sources.values():
+        source.path.write_text(source.read_text().replace("time: 5", 'time: 5\nmin_torch: "2.6"'), encoding="utf-8")
+    zh = lesson_header(lesson, [lesson], "zh", None, "验证环境：CPU · torch 2.14.1")
+    assert "需要 torch ≥ 2.6" in zh and '<span class="lesson-meta__item lesson-meta__verified">验证环境：CPU' in zh
+    assert "Needs torch ≥ 2.6" in lesson_header(lesson, [lesson], "en", None)
+    assert "torch ≥" not in lesson_header(lessons.markdown("03-plain", "# 课\n"), [lesson], "en", None)
+
+
 # --------------------------------------------------------------------- downloads
 
 
@@ -210,6 +318,7 @@ def test_the_script_download_runs_and_keeps_the_prose_as_comments(markdown_lesso
     assert "# > **常见错误**" in scripts["zh"]  # Material's boxes become plain quotes
     assert f"{SITE}lessons/03-demo/" in scripts["zh"]
     assert "#| " not in scripts["zh"]
+    assert "# > Verified on: CPU · torch 2.14.1+cpu · Python 3.11.9 (run 2026-05-03)" in scripts["en"]
     runnable = scripts["zh"].replace("import torch\n", "torch = None\n").replace(
         "if torch.cuda.is_available():", "if False:")
     done = _run(tmp_path, "03-demo.py", runnable)
@@ -233,6 +342,7 @@ def test_the_notebook_download_is_valid_and_holds_the_recorded_outputs(markdown_
     prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     assert notebook.cells[0].source == "# Demo lesson"
     assert f"read it online: {SITE}en/lessons/03-demo/" in notebook.cells[1].source
+    assert "> Verified on: CPU · torch 2.14.1+cpu · Python 3.11.9 (run 2026-05-03)" in notebook.cells[1].source
     assert f"[tensors]({SITE}en/lessons/01-tensors/)" in prose
     assert text == download_notebook(lesson.en, extract_blocks(lesson.en), recorded, everything, SITE + "en/")
 

@@ -50,6 +50,11 @@ assert 2 + 2 == 4
 print("solved")
 ```
 
+```python
+#| gpu: true
+print("只在 GPU 上运行")
+```
+
 见[自动求导](../02-notebook/index.py)。
 """
 
@@ -67,6 +72,10 @@ print("notebook output 7")
 #| alt: 一条曲线
 plt.plot([1, 4, 9])
 plt.show()
+
+# %%
+#| gpu: true
+print("notebook on a GPU")
 """
 
 
@@ -116,11 +125,65 @@ def built_site(tmp_path_factory) -> Path:
     store = RecordStore(root / "build" / "records")
     markdown = lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH))
     (markdown.folder / "DATA-LICENSE.md").write_text("# Licence of the data\n", encoding="utf-8")
+    notebook = lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH))
     project = lessons.markdown("20-project", "# 项目演示\n\n" + PROJECT_CODE, "# Project demo\n\n" + PROJECT_CODE)
-    for lesson in (markdown, lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH)), project):
+    for lesson in (markdown, notebook, project):
         assert run_lesson(lesson, store).failure is None
+    gpu_store = RecordStore(root / "build" / "records-cuda")
+    _gpu_record(store, gpu_store, markdown, "GPU 输出 H200\n")  # fresh: shown
+    _gpu_record(store, gpu_store, notebook, "STALE GPU OUTPUT\n", source_key="0" * 20)  # older code: never shown
     build_site(root)
     return root / "site"
+
+
+GPU_RUN = {"device": "NVIDIA H200", "torch": "2.14.1+cu130", "cuda": "13.0", "python": "3.11.9", "date": "2026-05-04"}
+
+
+def _gpu_record(store: RecordStore, gpu_store: RecordStore, lesson, stdout: str, source_key: str | None = None) -> None:
+    """What the GPU job's `records-cuda` artifact holds for the lesson: its CPU record with the GPU-only
+    block run (and a figure), and the GPU's environment."""
+    record = store.load(lesson.slug)
+    gpu_block = record["blocks"][-1]
+    assert gpu_block["status"] == "gpu-skipped"
+    figure = f"{lesson.slug}-b{gpu_block['index']:02d}-1.png"
+    gpu_block.update(status="ok", stdout=stdout, figures=[figure])
+    record.update(environment=GPU_RUN, versions={**record["versions"], "torch": record["versions"]["torch"] + "+cu130"})
+    if source_key:
+        record["source_key"] = source_key
+    gpu_store.folder(lesson.slug).mkdir(parents=True)
+    shutil.copy(store.folder(lesson.slug) / record["blocks"][1]["figures"][0], gpu_store.folder(lesson.slug) / figure)
+    gpu_store.record_path(lesson.slug).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("prefix", "device_line"), [("", "GPU 上的运行：NVIDIA H200 · torch "),
+                                                     ("en/", "Run on a GPU: NVIDIA H200 · torch ")])
+def test_a_fresh_gpu_record_puts_its_output_and_device_under_the_gpu_block(built_site, prefix, device_line):
+    html = (built_site / prefix / "lessons/01-markdown/index.html").read_text(encoding="utf-8")
+    assert device_line in html and " · CUDA 13.0 · 2026-05-04</p>" in html
+    assert html.index(device_line) < html.index("GPU 输出 H200") < html.index('src="figures/01-markdown-b04-1.png"')
+    assert "not yet run on a GPU" not in html and "尚未在 GPU 上运行" not in html
+    assert (built_site / prefix / "lessons/01-markdown/figures/01-markdown-b04-1.png").exists()
+
+
+@pytest.mark.parametrize(("prefix", "plain_line"), [("", "尚未在 GPU 上运行这一版本"),
+                                                    ("en/", "has not yet run on a GPU for this version")])
+def test_a_stale_gpu_record_is_never_shown_the_block_says_it_has_not_yet_run(built_site, prefix, plain_line):
+    html = (built_site / prefix / "lessons/02-notebook/index.html").read_text(encoding="utf-8")
+    assert plain_line in html and "STALE GPU OUTPUT" not in html
+    assert not (built_site / prefix / "lessons/02-notebook/figures/02-notebook-b02-1.png").exists()
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_every_lesson_page_and_download_is_stamped_with_what_its_runs_ran_on(built_site, prefix):
+    verified, run = ("验证环境：", "运行）") if prefix == "" else ("Verified on: ", "(run ")
+    for slug in ("01-markdown", "02-notebook"):
+        html = (built_site / prefix / f"lessons/{slug}/index.html").read_text(encoding="utf-8")
+        stamp = html[html.index('<span class="lesson-meta__item lesson-meta__verified">'):]
+        stamp = stamp[:stamp.index("</span>")]
+        assert f"{verified}CPU · torch " in stamp and " · Python 3.11." in stamp and run in stamp
+        assert ("NVIDIA H200" in stamp) == (slug == "01-markdown")  # the stale GPU record stamps nothing
+        script = (built_site / prefix / f"lessons/{slug}/{slug}.py").read_text(encoding="utf-8")
+        assert f"# > {verified}CPU · torch " in script
 
 
 @pytest.mark.parametrize("prefix", ["", "en/"])

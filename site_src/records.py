@@ -25,7 +25,8 @@ from pathlib import Path
 from .extract import extract_blocks
 from .lessons import Lesson, read_front_matter
 
-PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "scikit-image", "gymnasium", "pygame")
+PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "ISLP", "pandas", "snownlp",
+                   "scikit-image", "gymnasium", "pygame")
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py")
 
 

@@ -14,3 +14,37 @@ pytest_plugins = ["pytester"]
 def lessons(tmp_path: Path) -> LessonFolder:
     """An empty repository layout in a temp dir, to write lessons into."""
     return LessonFolder(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def site_url() -> str:
+    """The built site served like GitHub Pages on 127.0.0.1, for the browser tests."""
+    import threading
+
+    from browser_support import PREFIX, SITE
+
+    from site_src.site import pages_server
+
+    if not (SITE / "index.html").exists() or not (SITE / "en" / "index.html").exists():
+        pytest.fail(f"no built site in {SITE}: run `python -m site_src build` first (`make test` does)")
+    server = pages_server(SITE, 0, PREFIX)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (closed at its end: a module that
+    starts its own Playwright, like test_preview.py, cannot run beside another in the same thread)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`, or apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -15,113 +15,35 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+from browser_support import LANGUAGES, ROOT, SITE, Watch, new_page, open_page
 from lesson_fixtures import REPO
 
 from site_src.extract import extract_blocks
 from site_src.lessons import discover_lessons, read_front_matter
 from site_src.records import RecordStore
 from site_src.render import COPY_DATA_ID, copy_script
-from site_src.site import pages_server, site_prefix
 
 pytestmark = pytest.mark.browser
 
-# SITE_DIR: test another build than the one in site/ (its lessons and records are beside it)
-SITE = Path(os.environ.get("SITE_DIR", REPO / "site"))
-ROOT = SITE.parent
-PREFIX = site_prefix(REPO)  # "/course/", as GitHub Pages serves it
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic"]
 SCREENSHOTS = REPO / "build" / "screenshots"
 # Lessons that read no data files, so their scripts run from any folder; one of each format.
 MARKDOWN_LESSON, NOTEBOOK_LESSON = "01-tensors", "02-autograd"
-LANGUAGES = {"zh": "", "en": "en/"}
 
 
 # ------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def site_url() -> str:
-    if not (SITE / "index.html").exists() or not (SITE / "en" / "index.html").exists():
-        pytest.fail(f"no built site in {SITE}: run `python -m site_src build` first (`make test` does)")
-    server = pages_server(SITE, 0, PREFIX)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`, or apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Watch:
-    """What went wrong in a page while a test used it: console errors, requests off 127.0.0.1."""
-
-    outside: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-    expected_404: set[str] = field(default_factory=set)
-
-    def problems(self) -> list[str]:
-        return ([f"request off 127.0.0.1 (aborted): {url}" for url in self.outside]
-                + [f"console error: {text}" for text in self.console])
-
-    def take(self) -> list[str]:
-        """The problems so far, forgetting them (one page, many visits)."""
-        found = self.problems()
-        self.outside.clear()
-        self.console.clear()
-        return found
-
-
-def _new_page(browser, watch: Watch, **options):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-
-    def route(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            watch.outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-
-    def console(message):
-        # The 404 page itself answers with status 404, which Chromium logs as an error.
-        if message.type == "error" and not any(url in message.location.get("url", "") for url in watch.expected_404):
-            watch.console.append(f"{message.text} ({message.location.get('url')})")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: watch.console.append(f"uncaught: {error}"))
-    return page
+# site_url (the served site) and browser (Chromium) are in conftest.py, as test_accessibility.py uses them too.
 
 
 @pytest.fixture
 def reader(browser):
     """A fresh browser page (light colour scheme); the test fails on console errors or outside requests."""
     watch = Watch()
-    page = _new_page(browser, watch)
+    page = new_page(browser, watch)
     page.watch = watch
     yield page
     page.context.close()
@@ -134,20 +56,13 @@ def lessons():
             if (SITE / "lessons" / lesson.slug / "index.html").exists()}
 
 
-def _open(page, site_url: str, path: str):
-    response = page.goto(site_url + path)
-    assert response is not None and response.ok, f"{path}: HTTP {response.status if response else 'no response'}"
-    page.wait_for_load_state("load")
-    return response
-
-
 # -------------------------------------------------------------------------- tests
 
 
 @pytest.mark.parametrize("slug", [MARKDOWN_LESSON, NOTEBOOK_LESSON])
 @pytest.mark.parametrize("start,target", [("zh", "en"), ("en", "zh")])
 def test_the_language_switch_lands_on_the_same_lesson(reader, site_url, lessons, slug, start, target):
-    _open(reader, site_url, f"{LANGUAGES[start]}lessons/{slug}/")
+    open_page(reader, site_url, f"{LANGUAGES[start]}lessons/{slug}/")
     reader.hover(".md-header__option .md-select")
     reader.click(f'.md-select__link[hreflang="{target}"]')
     reader.wait_for_load_state("load")
@@ -161,7 +76,7 @@ def test_the_language_switch_lands_on_the_same_lesson(reader, site_url, lessons,
 def test_search_finds_the_lessons_that_use_the_word(reader, site_url, lessons, lang, query, slug):
     if slug not in lessons:
         pytest.skip(f"lesson {slug} is not in the built site")
-    _open(reader, site_url, LANGUAGES[lang])
+    open_page(reader, site_url, LANGUAGES[lang])
     reader.click(".md-search__input")
     # Material's worker builds the index after the page loads; a query typed before it is ready is lost.
     reader.wait_for_function("""() => { const meta = document.querySelector('.md-search-result__meta');
@@ -191,7 +106,7 @@ def _clipboard_after_click(page, button) -> str:
 @pytest.mark.parametrize("slug", [MARKDOWN_LESSON, NOTEBOOK_LESSON])
 def test_the_copy_button_copies_exactly_the_blocks_code(reader, site_url, lessons, slug):
     blocks = extract_blocks(lessons[slug].zh)
-    _open(reader, site_url, f"lessons/{slug}/")
+    open_page(reader, site_url, f"lessons/{slug}/")
     for block in (blocks[0], blocks[len(blocks) // 2], blocks[-1]):
         code = reader.locator(f'[data-lesson-block="{block.index}"]')
         copied = _clipboard_after_click(reader, code.locator('.md-code__button[data-md-type="copy"]'))
@@ -202,7 +117,7 @@ def test_the_copy_button_copies_exactly_the_blocks_code(reader, site_url, lesson
 def test_copy_up_to_here_gives_a_script_that_python_runs(reader, site_url, lessons, slug, lang, tmp_path):
     blocks = extract_blocks(lessons[slug].sources[lang])
     last = blocks[-1]
-    _open(reader, site_url, f"{LANGUAGES[lang]}lessons/{slug}/")
+    open_page(reader, site_url, f"{LANGUAGES[lang]}lessons/{slug}/")
     button = reader.locator(f'[data-lesson-block="{last.index}"] .lesson-copy-upto')
     label = "复制到此处为止的全部代码" if lang == "zh" else "Copy all code up to here"
     assert button.get_attribute("title") == label
@@ -235,11 +150,11 @@ class PageVisit:
 def tour(browser, site_url) -> dict[str, PageVisit]:
     """Every page of both languages, each visited once; the tests below check what each showed."""
     visits, watch = {}, Watch()
-    page = _new_page(browser, watch)  # one page, so its cache keeps the theme's CSS and JS as a reader's would
+    page = new_page(browser, watch)  # one page, so its cache keeps the theme's CSS and JS as a reader's would
     for html_file in sorted(SITE.rglob("index.html")):
         folder = html_file.relative_to(SITE).parent.as_posix()
         path = "" if folder == "." else folder + "/"
-        _open(page, site_url, path)
+        open_page(page, site_url, path)
         # Figures load lazily: load them all, then ask each whether it decoded.
         figures = page.evaluate("""async () => {
             const images = [...document.querySelectorAll('.md-content img')];
@@ -295,7 +210,7 @@ def test_lesson_headers_link_the_prerequisites_and_edit_links_point_at_the_sourc
 def test_math_is_typeset_with_the_sites_own_fonts(reader, site_url, lessons, path):
     if path.split("/")[-2] not in lessons:
         pytest.skip(f"{path} is not in the built site")
-    _open(reader, site_url, path)
+    open_page(reader, site_url, path)
     assert reader.locator("article mjx-container").count() > 0
     text = reader.locator("article").inner_text()
     for raw in ("$$", "\\(", "\\["):
@@ -312,7 +227,7 @@ def test_downloads_run_and_hold_the_recorded_outputs(reader, site_url, lessons, 
     record = RecordStore(ROOT / "build" / "records").load(slug)
     scripts = {}
     for lang, prefix in LANGUAGES.items():
-        _open(reader, site_url, f"{prefix}lessons/{slug}/")
+        open_page(reader, site_url, f"{prefix}lessons/{slug}/")
         files = {}
         for extension in ("py", "ipynb"):
             with reader.expect_download() as download:
@@ -374,8 +289,8 @@ def test_dark_mode_keeps_figures_readable_and_screenshots_are_saved(browser, sit
     path = f"lessons/{MARKDOWN_LESSON}/"
     for name, prefix, scheme in (("zh", "", "light"), ("en", "en/", "light"), ("dark", "", "dark")):
         watch = Watch()
-        page = _new_page(browser, watch, color_scheme=scheme)
-        _open(page, site_url, prefix + path)
+        page = new_page(browser, watch, color_scheme=scheme)
+        open_page(page, site_url, prefix + path)
         expected = "slate" if scheme == "dark" else "default"
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == expected
         figure = page.locator("img.lesson-figure").first
@@ -402,7 +317,7 @@ def test_the_measured_page_weight_is_what_the_browser_loads(reader, site_url):
                 loaded[response.url] = len(response.body())
 
         reader.on("response", keep)
-        _open(reader, site_url, path)
+        open_page(reader, site_url, path)
         reader.wait_for_load_state("networkidle")
         reader.remove_listener("response", keep)
         weight = page_weight(SITE, SITE / path / "index.html")

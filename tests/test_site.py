@@ -204,6 +204,11 @@ def test_notebook_lesson_pages_are_rendered_cells_with_outputs(built_site, prefi
     assert '<div class="highlight" data-lesson-block="0"><pre><span></span><code>' in html
 
 
+def test_the_search_dialog_is_named_in_each_language(built_site):
+    assert 'role="dialog" aria-label="搜索"' in (built_site / "index.html").read_text(encoding="utf-8")
+    assert 'role="dialog" aria-label="Search"' in (built_site / "en/index.html").read_text(encoding="utf-8")
+
+
 def test_english_pages_hold_the_english_text(built_site):
     assert "Autograd demo" in (built_site / "en/lessons/02-notebook/index.html").read_text(encoding="utf-8")
     assert "Tensor demo" in (built_site / "en/lessons/01-markdown/index.html").read_text(encoding="utf-8")

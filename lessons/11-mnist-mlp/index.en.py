@@ -364,12 +364,15 @@ for true, pred, count in top:
     print(f"true {true} -> predicted {pred}: {count} images")
 
 # %% [markdown]
-# The three most common errors are {{ c1_true }} read as {{ c1_pred }} ({{ c1_n }} images), {{ c2_true }} read as {{ c2_pred }} ({{ c2_n }}) and {{ c3_true }} read as {{ c3_pred }} ({{ c3_n }}). Note that the matrix is not symmetric: reading a as b and b as a are two different cells. Each of these cells holds only a handful of images, and another random seed or one more epoch could reorder them, so don't read too much into one small experiment. Now look at some of the misread images:
+# The three most common errors are {{ c1_true }} read as {{ c1_pred }} ({{ c1_n }} images), {{ c2_true }} read as {{ c2_pred }} ({{ c2_n }}) and {{ c3_true }} read as {{ c3_pred }} ({{ c3_n }}). Note that the matrix is not symmetric: reading a as b and b as a are two different cells. Each of these cells holds only a handful of images, and another random seed or one more epoch could reorder them, so don't read too much into one small experiment. Now look at some of the misread images (their true and predicted labels are printed first):
 
 # %%
 #| alt: 3 rows of 6 test images that the model got wrong, each titled with its true and its predicted label
 wrong = torch.nonzero(preds != true_labels).flatten()
 print("misclassified:", len(wrong), "of", len(true_labels))
+print("true -> predicted, as in the figure:")
+for row in wrong[:18].reshape(3, 6).tolist():
+    print("  ".join(f"{true_labels[i]} -> {preds[i]}" for i in row))
 
 fig, axes = plt.subplots(3, 6, figsize=(7.5, 4.4))
 for ax, idx in zip(axes.flat, wrong[:18].tolist()):

@@ -364,12 +364,15 @@ for true, pred, count in top:
     print(f"true {true} -> predicted {pred}: {count} images")
 
 # %% [markdown]
-# 最常见的三种错误是：把 {{ c1_true }} 认成 {{ c1_pred }}（{{ c1_n }} 张）、把 {{ c2_true }} 认成 {{ c2_pred }}（{{ c2_n }} 张）、把 {{ c3_true }} 认成 {{ c3_pred }}（{{ c3_n }} 张）。注意混淆矩阵不对称：把 a 认成 b 和把 b 认成 a 是两个不同的格子。这些格子里都只有几张图，换一个随机种子或多训练一轮，排名就可能变，所以别从一次小实验里读出太多。再看看被认错的图长什么样：
+# 最常见的三种错误是：把 {{ c1_true }} 认成 {{ c1_pred }}（{{ c1_n }} 张）、把 {{ c2_true }} 认成 {{ c2_pred }}（{{ c2_n }} 张）、把 {{ c3_true }} 认成 {{ c3_pred }}（{{ c3_n }} 张）。注意混淆矩阵不对称：把 a 认成 b 和把 b 认成 a 是两个不同的格子。这些格子里都只有几张图，换一个随机种子或多训练一轮，排名就可能变，所以别从一次小实验里读出太多。再看看被认错的图长什么样（图前先打印出每张图的真实标签和预测标签）：
 
 # %%
 #| alt: 3 行 6 列被模型认错的测试图片，每张图上方写着真实标签和预测标签
 wrong = torch.nonzero(preds != true_labels).flatten()
 print("misclassified:", len(wrong), "of", len(true_labels))
+print("true -> predicted, as in the figure:")
+for row in wrong[:18].reshape(3, 6).tolist():
+    print("  ".join(f"{true_labels[i]} -> {preds[i]}" for i in row))
 
 fig, axes = plt.subplots(3, 6, figsize=(7.5, 4.4))
 for ax, idx in zip(axes.flat, wrong[:18].tolist()):

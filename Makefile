@@ -61,15 +61,44 @@ sandbox:
 	  if [ "$$CI" = true ]; then echo "error: lessons must run sandboxed in CI, and bubblewrap cannot make a sandbox here"; exit 1; fi; \
 	  echo "warning: no lesson sandbox (bubblewrap missing or blocked): lessons will run unsandboxed"; }
 
-# Browser tests drive Debian's chromium: install it when missing (needs root or sudo).
+# The Chromium the browser tests drive. tests/browser_support.py reads the same variable from
+# the environment, with the same default: `make test CHROMIUM=/opt/chrome/chrome` reaches it.
+CHROMIUM ?= /usr/bin/chromium
+# Python with Playwright: the venv's once `make setup` made it, else the one on PATH (CI).
+BROWSER_PY = $(if $(wildcard $(PY)),$(PY),python3)
+PLAYWRIGHT_CHROMIUM = $(BROWSER_PY) -c "from playwright.sync_api import sync_playwright as s; p = s().start(); print(p.chromium.executable_path); p.stop()" 2>/dev/null
+
+# A Chromium for the browser tests, the first of:
+#   1. $(CHROMIUM): Debian's package puts it there; GitHub's Ubuntu images link a Chromium build
+#      there too. A CHROMIUM you set yourself must exist: nothing is installed in its place.
+#   2. the Chromium build that Playwright's own installer put in its cache (~/.cache/ms-playwright);
+#   3. on Debian: apt-get install chromium (needs root or sudo);
+#   4. elsewhere, Ubuntu above all (no `chromium` deb; its `chromium-browser` only installs the
+#      snap): Playwright's installer, `python -m playwright install --with-deps chromium`
+#      (needs network, and root or sudo for the libraries it apt-installs);
+#   5. else it stops and says what to do.
 # CJK fonts only make the screenshots readable, so a failure there is a warning.
 browser:
-	@command -v chromium >/dev/null || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	if [ -x "$(CHROMIUM)" ]; then \
+	  echo "browser tests: $(CHROMIUM)"; \
+	elif [ "$(origin CHROMIUM)" != file ]; then \
+	  echo "CHROMIUM=$(CHROMIUM) is not an executable file: point it at a Chromium or Chrome binary, or leave it unset"; exit 1; \
+	elif found=$$($(PLAYWRIGHT_CHROMIUM)) && [ -x "$$found" ]; then \
+	  echo "browser tests: Playwright's Chromium, $$found"; \
+	elif grep -qx 'ID=debian' /etc/os-release 2>/dev/null; then \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null \
+	    || { echo "could not apt-get install chromium: install it as root, or set CHROMIUM=/path/to/chromium"; exit 1; }; \
+	elif $(BROWSER_PY) -m playwright install --with-deps chromium; then \
+	  echo "browser tests: Playwright's Chromium, $$($(PLAYWRIGHT_CHROMIUM))"; \
+	else \
+	  echo "no Chromium for the browser tests: on Debian apt-get install chromium; elsewhere (Ubuntu) run"; \
+	  echo "  $(BROWSER_PY) -m playwright install --with-deps chromium   (needs network)"; \
+	  echo "or set CHROMIUM=/path/to/chromium (any Chromium or Chrome binary)"; exit 1; \
+	fi
 	@fc-list 2>/dev/null | grep -qi "noto sans cjk" || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null || echo "warning: fonts-noto-cjk not installed; Chinese text in screenshots will show as boxes"; }
+	  $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || echo "warning: fonts-noto-cjk not installed; Chinese text in screenshots will show as boxes"; }
 
 ## Run lessons whose records are stale, build both languages, serve at http://127.0.0.1:8000
 serve: setup

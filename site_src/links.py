@@ -12,10 +12,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jupytext
+from jupytext.formats import get_format_implementation
+from jupytext.header import header_to_metadata_and_cell
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 from pymdownx.slugs import slugify
 
+from .extract import NOTEBOOK_FORMAT
 from .lessons import Lesson, LessonSource
 from .problems import Problem
 
@@ -54,23 +57,29 @@ def _markdown_links(text: str, line_offset: int) -> list[tuple[int, str]]:
 
 
 def _line_within(content: str, child) -> int:
-    """Which line of a multi-line paragraph holds the link (0 for the first)."""
-    target = child.attrs.get("href") or child.attrs.get("src")
+    """Which line of a multi-line paragraph holds the link (0 for the first, and for a
+    reference-style link, whose target is written elsewhere)."""
+    target = str(child.attrs.get("href") or child.attrs.get("src"))
     for number, line in enumerate(content.splitlines()):
-        if str(target) in line:
+        # markdown-it percent-encodes what is not ASCII (`#形状` becomes `#%E5%BD%A2…`)
+        if target in line or unquote(target) in line:
             return number
     return 0
 
 
 def _notebook_links(source: LessonSource, text: str) -> list[tuple[int, str]]:
+    """The links of the markdown cells, read cell by cell with jupytext's percent-format reader
+    (as extract.py reads the code cells): a cell's source starts on the line after its marker."""
+    implementation = get_format_implementation(".py", "percent")
     lines = text.splitlines()
+    _, _, _, offset = header_to_metadata_and_cell(
+        lines, implementation.header_prefix, implementation.header_suffix, implementation.extension, True)
     found = []
-    for cell in jupytext.reads(text, fmt="py:percent").cells:
-        if cell.cell_type != "markdown":
-            continue
-        first = cell.source.splitlines()[0] if cell.source else ""
-        start = next((n for n, line in enumerate(lines) if first and line.endswith(first)), 0)
-        found += _markdown_links(cell.source, line_offset=start)
+    while offset < len(lines):
+        cell, consumed = implementation.cell_reader_class(NOTEBOOK_FORMAT, "python").read(lines[offset:])
+        if cell.cell_type == "markdown":
+            found += _markdown_links(cell.source, line_offset=offset + lines[offset].startswith("# %%"))
+        offset += max(consumed, 1)
     return found
 
 

@@ -10,10 +10,16 @@ down in docs/testing.md.
 
 cosmic-ray rather than mutmut: mutmut 3 switches mutants inside the test process, and the
 lesson runner is a child process that would never see them.
+
+Mutants inside type annotations are skipped before the run and counted apart: every module
+here starts with ``from __future__ import annotations``, so an annotation is never
+evaluated and ``Problem | None`` turned into ``Problem + None`` is equivalent by
+construction (cosmic-ray would otherwise report dozens of them as survivors).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -47,6 +53,7 @@ class ModuleScore:
     killed: int = 0
     survived: list[str] = field(default_factory=list)  # the diffs of surviving mutants
     incompetent: int = 0  # mutants that made the module fail to import: neither killed nor survived
+    in_annotations: int = 0  # skipped: inside annotations, never evaluated (equivalent by construction)
     seconds: float = 0.0
 
     @property
@@ -72,7 +79,8 @@ def mutate(root: Path, modules: list[str], report_dir: Path) -> list[ModuleScore
             score = _mutate_module(copy, module)
             (report_dir / f"{module}.json").write_text(json.dumps(score.__dict__, indent=1), encoding="utf-8")
             print(f"{module}: {score.killed}/{score.tested} killed ({score.score:.0f} %), "
-                  f"{len(score.survived)} survived, {score.incompetent} incompetent, {score.seconds:.0f} s", flush=True)
+                  f"{len(score.survived)} survived, {score.incompetent} incompetent, "
+                  f"{score.in_annotations} in annotations (skipped), {score.seconds:.0f} s", flush=True)
             scores.append(score)
     return scores
 
@@ -102,9 +110,9 @@ def _mutate_module(copy: Path, module: str) -> ModuleScore:
         'name = "local"\n', encoding="utf-8")
     cosmic_ray = [sys.executable, "-m", "cosmic_ray.cli"]
     subprocess.run([*cosmic_ray, "init", str(config), str(session)], cwd=copy, check=True, capture_output=True)
+    score = ModuleScore(module, in_annotations=_skip_annotations(copy, session))
     subprocess.run([*cosmic_ray, "exec", str(config), str(session)], cwd=copy, check=True, capture_output=True)
     dump = subprocess.run([*cosmic_ray, "dump", str(session)], cwd=copy, check=True, capture_output=True, text=True)
-    score = ModuleScore(module)
     for line in dump.stdout.splitlines():
         _item, result = json.loads(line)
         outcome = (result or {}).get("test_outcome")
@@ -112,10 +120,54 @@ def _mutate_module(copy: Path, module: str) -> ModuleScore:
             score.killed += 1
         elif outcome == "survived":
             score.survived.append(result.get("diff", ""))
-        else:
+        elif (result or {}).get("worker_outcome") != "skipped":
             score.incompetent += 1
     score.seconds = round(time.perf_counter() - started, 1)
     return score
+
+
+Span = tuple[tuple[int, int], tuple[int, int]]  # (line, column) from, to; lines from 1, columns in characters
+
+
+def annotation_spans(source: str) -> list[Span]:
+    """Where the type annotations of this module are (arguments, returns, annotated names)."""
+    lines = source.splitlines()
+
+    def column(line: int, byte_offset: int) -> int:  # ast counts UTF-8 bytes, cosmic-ray characters
+        return len(lines[line - 1].encode()[:byte_offset].decode())
+
+    annotations = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            annotations.append(node.returns)
+        elif isinstance(node, ast.arg):
+            annotations.append(node.annotation)
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+    return [((a.lineno, column(a.lineno, a.col_offset)), (a.end_lineno, column(a.end_lineno, a.end_col_offset)))
+            for a in annotations if a is not None]
+
+
+def inside(spans: list[Span], start: tuple[int, int], end: tuple[int, int]) -> bool:
+    return any(low <= tuple(start) and tuple(end) <= high for low, high in spans)
+
+
+def _skip_annotations(copy: Path, session: Path) -> int:
+    """Mark the session's mutants inside annotations as skipped; how many there were."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    skipped = []
+    with use_db(str(session)) as db:
+        for item in db.work_items:
+            (mutation,) = item.mutations
+            spans = annotation_spans((copy / mutation.module_path).read_text(encoding="utf-8"))
+            if inside(spans, mutation.start_pos, mutation.end_pos):
+                skipped.append(item.job_id)
+        if skipped:
+            db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED,
+                                                        output="inside an annotation: never evaluated"))
+    return len(skipped)
 
 
 def print_survivors(scores: list[ModuleScore]) -> None:

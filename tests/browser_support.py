@@ -19,10 +19,25 @@ from site_src.site import site_prefix
 SITE = Path(os.environ.get("SITE_DIR", REPO / "site"))
 ROOT = SITE.parent
 PREFIX = site_prefix(REPO)  # "/course/", as GitHub Pages serves it
-CHROMIUM = "/usr/bin/chromium"
+# The Chromium to drive: $CHROMIUM, the Makefile's variable of the same name and default.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
 LANGUAGES = {"zh": "", "en": "en/"}
+
+
+def chromium_executable(playwright) -> str:
+    """$CHROMIUM; when it is not set and /usr/bin/chromium is missing (Ubuntu), the Chromium that
+    Playwright's own installer put in its cache (`make browser` installs one of them)."""
+    import pytest
+
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if "CHROMIUM" not in os.environ and Path(playwright.chromium.executable_path).exists():
+        return playwright.chromium.executable_path
+    pytest.fail(f"no Chromium for the browser tests: {CHROMIUM} is missing"
+                + ("" if "CHROMIUM" in os.environ else " and Playwright's own Chromium is not installed")
+                + ": run `make browser` (Debian's chromium, or Playwright's on Ubuntu), or set CHROMIUM=/path/to/chromium")
 
 
 @dataclass

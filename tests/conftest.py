@@ -37,14 +37,12 @@ def site_url() -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium through Playwright, one per test module (closed at its end: a module that
+    """Chromium ($CHROMIUM) through Playwright, one per test module (closed at its end: a module that
     starts its own Playwright, like test_preview.py, cannot run beside another in the same thread)."""
-    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from browser_support import CHROMIUM_ARGS, chromium_executable
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`, or apt-get install chromium)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -2,8 +2,8 @@
 
 Run after ``python -m site_src build`` (``make test`` does both). The site is served on
 127.0.0.1 under ``/course/``, the path of ``site_url``, the way GitHub Pages serves it
-(a missing address gets the root 404.html). Debian's Chromium runs headless through
-Playwright; every request for anything not on 127.0.0.1 is aborted and fails the test
+(a missing address gets the root 404.html). Chromium ($CHROMIUM, as in the Makefile) runs
+headless through Playwright; every request for anything not on 127.0.0.1 is aborted and fails the test
 that made it, and so does any console error.
 """
 
@@ -52,11 +52,39 @@ def reader(browser):
 
 @pytest.fixture(scope="module")
 def lessons():
-    return {lesson.slug: lesson for lesson in discover_lessons(ROOT / "lessons")
-            if (SITE / "lessons" / lesson.slug / "index.html").exists()}
+    return course_lessons(SITE, ROOT)
+
+
+def course_lessons(site: Path, root: Path) -> dict:
+    """Every lesson of the course in root; one whose page is missing from the built site fails the test."""
+    found = {lesson.slug: lesson for lesson in discover_lessons(root / "lessons")}
+    missing = [f"{prefix}lessons/{slug}/" for slug in found for prefix in LANGUAGES.values()
+               if not (site / prefix / "lessons" / slug / "index.html").exists()]
+    if missing:
+        pytest.fail(f"lessons missing from the built site {site}: {', '.join(missing)}: "
+                    "rebuild it (`python -m site_src build`)")
+    return found
+
+
+def _a_lesson(lessons, slug: str):
+    """The lesson a test names; failing (not skipping) when the course has no such lesson."""
+    assert slug in lessons, f"this test names lesson {slug}, which the course does not have: name one it has"
+    return lessons[slug]
 
 
 # -------------------------------------------------------------------------- tests
+
+
+def test_a_lesson_without_a_page_fails_instead_of_being_left_out(tmp_path):
+    slugs = [lesson.slug for lesson in discover_lessons(ROOT / "lessons")]
+    for prefix in LANGUAGES.values():
+        for slug in slugs:
+            (tmp_path / prefix / "lessons" / slug).mkdir(parents=True)
+            (tmp_path / prefix / "lessons" / slug / "index.html").write_text("<html>", encoding="utf-8")
+    assert list(course_lessons(tmp_path, ROOT)) == slugs
+    (tmp_path / "en" / "lessons" / slugs[-1] / "index.html").unlink()
+    with pytest.raises(pytest.fail.Exception, match=f"en/lessons/{slugs[-1]}/: rebuild"):
+        course_lessons(tmp_path, ROOT)
 
 
 @pytest.mark.parametrize("slug", [MARKDOWN_LESSON, NOTEBOOK_LESSON])
@@ -74,8 +102,7 @@ def test_the_language_switch_lands_on_the_same_lesson(reader, site_url, lessons,
 @pytest.mark.parametrize("lang,query,slug", [("zh", "张量", "01-tensors"), ("zh", "反向传播", "03-backprop"),
                                               ("en", "tensor", "01-tensors"), ("en", "chain rule", "03-backprop")])
 def test_search_finds_the_lessons_that_use_the_word(reader, site_url, lessons, lang, query, slug):
-    if slug not in lessons:
-        pytest.skip(f"lesson {slug} is not in the built site")
+    _a_lesson(lessons, slug)
     open_page(reader, site_url, LANGUAGES[lang])
     reader.click(".md-search__input")
     # Material's worker builds the index after the page loads; a query typed before it is ready is lost.
@@ -208,8 +235,7 @@ def test_lesson_headers_link_the_prerequisites_and_edit_links_point_at_the_sourc
 @pytest.mark.parametrize("path", ["lessons/03-backprop/", "en/lessons/03-backprop/",
                                   f"lessons/{NOTEBOOK_LESSON}/", f"en/lessons/{NOTEBOOK_LESSON}/"])
 def test_math_is_typeset_with_the_sites_own_fonts(reader, site_url, lessons, path):
-    if path.split("/")[-2] not in lessons:
-        pytest.skip(f"{path} is not in the built site")
+    _a_lesson(lessons, path.split("/")[-2])
     open_page(reader, site_url, path)
     assert reader.locator("article mjx-container").count() > 0
     text = reader.locator("article").inner_text()

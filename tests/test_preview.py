@@ -45,11 +45,11 @@ def test_saves_in_one_batch_are_merged():
 
 @pytest.fixture
 def browser_page():
-    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from browser_support import CHROMIUM_ARGS, chromium_executable
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
         page = chromium.new_page()
         page.set_default_timeout(30_000)
         yield page

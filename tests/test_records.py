@@ -175,12 +175,13 @@ def test_a_record_is_fresh_for_the_lessons_own_key_or_the_one_asked_for(lessons,
     store = RecordStore(lessons.root / "build" / "records")
     key = lesson_key(lesson)
     assert re.fullmatch(r"[0-9a-f]{20}", key)
-    store.save(lesson, key, {"blocks": []}, tmp_path)
+    ran = {"blocks": [{"index": 0, "line": 5, "status": "ok", "stdout": "hello\n"}]}  # every block, as it promised
+    store.save(lesson, key, ran, tmp_path)
     assert store.fresh_record(lesson) is not None and store.fresh_record(lesson, key) is not None
     assert store.fresh_record(lesson, "f" * 20) is None and store.fresh_record(lesson, "0" * 20) is None
-    store.save(lesson, "0" * 20, {"blocks": []}, tmp_path)  # keys that sort before and after the lesson's
+    store.save(lesson, "0" * 20, ran, tmp_path)  # keys that sort before and after the lesson's
     assert store.fresh_record(lesson) is None and store.fresh_record(lesson, "0" * 20) is not None
-    store.save(lesson, "f" * 20, {"blocks": []}, tmp_path)
+    store.save(lesson, "f" * 20, ran, tmp_path)
     assert store.fresh_record(lesson) is None
 
 

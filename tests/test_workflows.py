@@ -491,7 +491,7 @@ def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_
     job = load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]
     log, bin_dir, runner_temp = tmp_path / "calls.log", tmp_path / "bin", tmp_path / "runner"
     bin_dir.mkdir()
-    for name in ("python", "nvidia-smi"):
+    for name in ("python", "nvidia-smi", "make"):
         (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n', encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     (runner_temp / "venv" / "bin").mkdir(parents=True)
@@ -503,7 +503,7 @@ def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_
             run_step(step["run"].replace("/etc/os-release", str(tmp_path / "os-release")), env, cwd=tmp_path)
     calls = [line for line in log.read_text(encoding="utf-8").splitlines() if not line.startswith("python -c")]
     assert calls == ["nvidia-smi ", f"python -m venv {runner_temp / 'venv'}", "python -m pip install -e .",
-                     f"python {GPU_COMMAND.removeprefix('python ')}", "python -m pytest lessons -n auto",
+                     "make sandbox", f"python {GPU_COMMAND.removeprefix('python ')}", "python -m pytest lessons -n auto",
                      "python -m site_src compare"]
     compare = step_named(job, "The GPU run printed the CPU run's numbers")
     assert "if" not in compare, "compare only after a CUDA run that passed (GitHub's default `success()`)"

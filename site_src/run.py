@@ -418,11 +418,14 @@ def _read_regular(folder: int, name: str, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise ValueError("not a regular file")
         if info.st_size > limit:
-            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,} (every build publishes it)")
+            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,}")
         with os.fdopen(os.dup(fd), "rb") as file:
-            return file.read(limit + 1)[:limit]
+            data = file.read(limit + 1)
     finally:
         os.close(fd)
+    if len(data) > limit:  # it grew after it was measured
+        raise ValueError(f"over the limit of {limit:,} bytes")
+    return data
 
 
 def _open_folder(root: Path, parts: tuple[str, ...]) -> int:
@@ -440,18 +443,8 @@ def _open_folder(root: Path, parts: tuple[str, ...]) -> int:
 def _read_png(folder: int, name: str) -> bytes:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png", name):
         raise ValueError("not a plain file name")
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > MAX_FIGURE_BYTES:
-            raise ValueError(f"{info.st_size:,} bytes, over the limit of {MAX_FIGURE_BYTES:,}")
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data = file.read(MAX_FIGURE_BYTES + 1)
-    finally:
-        os.close(fd)
-    if not data.startswith(PNG_SIGNATURE) or len(data) > MAX_FIGURE_BYTES:
+    data = _read_regular(folder, name, MAX_FIGURE_BYTES)
+    if not data.startswith(PNG_SIGNATURE):
         raise ValueError("not a PNG file")
     return data
 

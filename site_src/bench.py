@@ -19,8 +19,9 @@ from .extract import write_module
 from .lessons import discover_lessons
 from .page_weight import lesson_pages, page_weight
 from .records import RecordStore
-from .run import child_environment, run_lesson
+from .run import run_lesson
 from .runner import prepare_workdir
+from .sandbox import child_environment
 
 COPIED = ("lessons", "docs", "mkdocs.yml", "mkdocs.en.yml", "conftest.py", "pyproject.toml")
 LINKED = ("site_src", "tools")  # read-only for the benchmark: linked, not copied

@@ -17,6 +17,7 @@ from .new import new_lesson
 from .problems import LessonError
 from .records import RecordStore
 from .run import default_store, run_lesson
+from .sandbox import SandboxUnavailable, choose
 from .site import SiteBuildError, build_site, serve_site, site_prefix
 
 NEWEST_RECORDS = Path("build") / "records-newest"  # the newest torch's run, beside the pinned build/records
@@ -91,6 +92,14 @@ def cmd_extract(args) -> int:
 
 def cmd_run(args) -> int:
     lesson = find_lesson(args.root / "lessons", args.lesson)
+    if not args.cached:
+        try:
+            sandbox = choose(args.device)
+        except SandboxUnavailable as error:
+            print(f"{lesson.zh.rel}: {error}", file=sys.stderr)
+            return 1
+        if not sandbox.enabled:
+            print(sandbox.describe(), file=sys.stderr)
     outcome = run_lesson(lesson, default_store(args.root / "lessons", args.device), args.device, force=not args.cached)
     if outcome.record:
         for block in outcome.record["blocks"]:

@@ -23,6 +23,7 @@ SOURCE_NAMES = {
 FOLDER_PATTERN = re.compile(r"^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 FORMAT_HELP = "see docs/lesson-format.md"
 SEEDABLE_DATASETS = ("mnist",)  # what site_src/datasets.py can write offline; keep the two in step
+DEFAULT_MEMORY_GB, MAX_MEMORY_GB = 4, 64  # the memory a lesson's run may use (see sandbox.py)
 VERSION_PATTERN = re.compile(r"^\d+\.\d+(?:\.\d+)?$")  # `min_torch`: 2.6 or 2.6.1
 # Lessons numbered from here on are projects (DESIGN.md, "Projects"): the site lists them in a
 # section of their own, so that core lessons can still be added below this number.
@@ -51,6 +52,7 @@ class FrontMatter:
     prerequisites: tuple[str, ...] = ()
     gpu: bool = False
     datasets: tuple[str, ...] = ()
+    memory_gb: int = DEFAULT_MEMORY_GB
     min_torch: str | None = None  # the oldest torch the lesson runs on, where newer than the course's
 
 
@@ -148,7 +150,7 @@ def _lesson_in(folder: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
 
 FIELD_TYPES = {
     "title": str, "summary": str, "order": int, "time": int,
-    "prerequisites": list, "gpu": bool, "datasets": list, "min_torch": str,
+    "prerequisites": list, "gpu": bool, "datasets": list, "min_torch": str, "memory_gb": int,
 }
 REQUIRED_FIELDS = ("title", "summary", "order", "time")
 
@@ -193,6 +195,7 @@ def read_front_matter(source: LessonSource) -> FrontMatter:
         title=data["title"], summary=data["summary"], order=data["order"], time=data["time"],
         prerequisites=tuple(data.get("prerequisites", ())), gpu=data.get("gpu", False),
         datasets=tuple(data.get("datasets", ())), min_torch=data.get("min_torch"),
+        memory_gb=data.get("memory_gb", DEFAULT_MEMORY_GB),
     )
 
 
@@ -210,6 +213,9 @@ def _field_problems(rel: str, data: dict, lines: dict[str, int]) -> list[Problem
             problems.append(Problem(rel, lines.get(key),
                                     f"front matter `{key}` is {type(value).__name__} {value!r}, not {expected.__name__}",
                                     f"write `{key}` as a {expected.__name__}"))
+        elif key == "memory_gb" and not 1 <= value <= MAX_MEMORY_GB:
+            problems.append(Problem(rel, lines.get(key), f"front matter `memory_gb: {value}` is outside 1–{MAX_MEMORY_GB}",
+                                    f"give the GiB of memory the lesson needs (default {DEFAULT_MEMORY_GB})"))
         elif expected is list and not all(isinstance(item, str) for item in value):
             problems.append(Problem(rel, lines.get(key), f"front matter `{key}` must be a list of strings",
                                     f"write e.g. `{key}: [01-tensors]`"))
@@ -250,7 +256,7 @@ def check_front_matter(lessons: list[Lesson]) -> list[Problem]:
             problems.append(Problem(lesson.zh.rel, 2, f"prerequisite `{missing}` is not a lesson",
                                     "use a lesson folder name, e.g. `01-tensors`"))
         if "en" in matters:
-            for name in ("order", "time", "prerequisites", "gpu", "datasets", "min_torch"):
+            for name in ("order", "time", "prerequisites", "gpu", "datasets", "min_torch", "memory_gb"):
                 if getattr(zh, name) != getattr(matters["en"], name):
                     problems.append(Problem(lesson.en.rel, 2,
                                             f"front matter `{name}` differs from {lesson.zh.rel} "

@@ -34,7 +34,7 @@ from site_src.lessons import Lesson, discover_lessons, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
-from site_src.records import RecordStore, fresh_gpu_record, lesson_key
+from site_src.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, lesson_key
 from site_src.render import (
     FIGURES_FOLDER,
     LABELS,
@@ -253,7 +253,7 @@ def _recorded(lesson: Lesson, root: Path, preview: bool) -> RecordedLesson:
         # the failing block's output) and never stops: the contributor is fixing it.
         record = record or store.load(lesson.slug) or {"blocks": []}
     if record is None:
-        state = "stale (the code changed since it ran)" if store.load(lesson.slug) else "missing"
+        state = store.unusable(lesson, store.load(lesson.slug), lesson_key(lesson))
         problem = Problem(lesson.zh.rel, None, f"no up-to-date test record: the record is {state}",
                           f"run `make test` (or `python -m site_src run lessons/{lesson.slug}`), then build again")
         raise PluginError(f"refusing to show outputs that the current code did not produce:\n{problem}")
@@ -289,6 +289,12 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     for figure in [*sorted(recorded.figures_dir.glob("*.png")), *recorded.gpu_figures(blocks)]:
         files.append(File.generated(config, f"lessons/{lesson.slug}/{FIGURES_FOLDER}/{figure.name}",
                                     abs_src_path=str(figure)))
+    outputs = recorded.figures_dir / OUTPUTS_FOLDER  # the record's folder: its files from outputs/
+    for output in sorted(outputs.iterdir()) if outputs.is_dir() else []:
+        file = File.generated(config, f"lessons/{lesson.slug}/{OUTPUTS_FOLDER}/{output.name}",
+                              abs_src_path=str(output))
+        file.inclusion = InclusionLevel.NOT_IN_NAV  # a download, never a page of the nav
+        files.append(file)
     for data in lesson.data_files():
         file = File.generated(config, f"lessons/{lesson.slug}/{data.relative_to(lesson.folder).as_posix()}",
                               abs_src_path=str(data))

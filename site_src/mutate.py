@@ -38,7 +38,9 @@ MODULE_TESTS = {
     "links": ["tests/test_links.py"],
     "glue": ["tests/test_glue.py"],
     "render": ["tests/test_render.py"],
-    "runner": ["tests/test_run.py"],
+    "runner": ["tests/test_run.py", "tests/test_sandbox.py"],
+    "run": ["tests/test_run.py", "tests/test_sandbox.py"],
+    "verdict": ["tests/test_run.py", "tests/test_sandbox.py", "tests/test_glue.py"],
 }
 MUTANT_TIMEOUT = 300.0  # seconds for one mutant's tests; a mutant that hangs them counts as killed
 

@@ -36,6 +36,24 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(problem)
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """One line on what isolates the lessons here, when the run collects lessons; CI and
+    the GPU run stop at once if no sandbox can be made (each lesson would refuse anyway)."""
+    if not any(_names_lessons(Path(arg)) for arg in config.args):
+        return None
+    from .sandbox import SandboxUnavailable, choose
+
+    try:
+        return choose(config.getoption("device")).describe()
+    except SandboxUnavailable as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def _names_lessons(path: Path) -> bool:
+    path = path.resolve()
+    return path.name == "lessons" or path.parent.name == "lessons" or (path / "lessons").is_dir()
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     if is_lesson_source(file_path):
         from .pytest_items import LessonFile

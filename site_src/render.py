@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import jupytext
 import nbformat
@@ -25,6 +26,7 @@ import nbformat
 from .extract import LessonBlock, module_cell
 from .glue import bind_markdown_lines, bind_prose, recorded_values
 from .lessons import Lesson, LessonSource, read_front_matter
+from .records import OUTPUTS_FOLDER
 
 LABELS = {
     "zh": {
@@ -42,6 +44,7 @@ LABELS = {
         "not_run": "这段代码只展示，不运行。",
         "failed": "预览：这段代码在最近一次运行中失败",
         "figure": "图",
+        "output_file": "下载这段代码写出的文件：{name}",
         "minutes": "约 {minutes} 分钟",
         "prerequisites": "前置课程：",
         "no_prerequisites": "前置课程：无",
@@ -73,6 +76,7 @@ LABELS = {
         "not_run": "This block is shown, not run.",
         "failed": "Preview: this block failed in the latest run",
         "figure": "figure",
+        "output_file": "Download the file this block wrote: {name}",
         "minutes": "about {minutes} min",
         "prerequisites": "Prerequisites: ",
         "no_prerequisites": "Prerequisites: none",
@@ -271,7 +275,15 @@ def _markdown_block(opening: str, closing: str, block: LessonBlock, recorded: Re
     for name in record.get("figures", []):
         alt = _alt(block, labels).replace("]", ")").replace("[", "(")
         shown += [f"![{alt}]({FIGURES_FOLDER}/{name}){{ .lesson-figure loading=lazy }}", ""]
+    for name in record.get("outputs", []):
+        text = labels["output_file"].format(name=name).replace("]", ")").replace("[", "(")
+        shown += [f"[{text}]({_output_url(name)}){{ .lesson-download download }}", ""]
     return shown
+
+
+def _output_url(name: str) -> str:
+    """Where a file a block wrote into ``outputs/`` is published: beside the page, as in the working directory."""
+    return f"{OUTPUTS_FOLDER}/{quote(name)}"
 
 
 def _alt(block: LessonBlock, labels: dict) -> str:
@@ -377,6 +389,10 @@ def _page_outputs(output: BlockOutput, block: LessonBlock, labels: dict, failure
     for figure in record.get("figures", []):
         outputs.append(_html_output(f'<img src="{FIGURES_FOLDER}/{figure}" alt="{html.escape(_alt(block, labels))}" '
                                     'class="lesson-figure" loading="lazy">'))
+    for name in record.get("outputs", []):
+        text = html.escape(labels["output_file"].format(name=name))
+        outputs.append(_html_output(f'<p><a href="{html.escape(_output_url(name))}" class="lesson-download" '
+                                    f'download>{text}</a></p>'))
     return outputs
 
 

@@ -1,26 +1,56 @@
-"""Run a lesson in its own process and temporary directory, unless its record is fresh.
+"""Run a lesson in its own sandboxed process and temporary directory, unless its record is fresh.
 
-The parent side of ``runner.py``: it decides whether a lesson needs running, starts the
-child with a clean environment (matplotlib on Agg, no writes outside the working
-directory, no network), enforces the per-lesson time limit, and stores the record.
+The parent side of ``runner.py``. It decides whether a lesson needs running, starts the
+child in the sandbox (``sandbox.py``) with an allow-listed environment, and keeps to
+itself everything that decides the outcome:
+
+- the verdict: the child reports raw facts over a pipe opened before it starts
+  (``channel.py``); the parent judges them against the blocks it extracted itself
+  (``verdict.py``), and a block without a result fails;
+- the limits: each block's time limit from the child's start marks, the lesson's time
+  limit, the number of processes; on overrun it kills the whole sandbox;
+- the kill: at the end of every run, pass or fail, the child's process group goes, and
+  with it the sandbox's PID namespace (nothing started by the lesson survives);
+- the record: figures are copied only when the facts name them and they are plain PNG
+  files in the working directory; a failed run replaces the record, so the site build
+  refuses the lesson until it passes again.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import fcntl
 import os
+import re
+import selectors
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .lessons import Lesson, repo_root_of
-from .records import RecordStore, lesson_key
-from .runner import PROGRESS_MARK, RESULT_DIR
+from .channel import ChannelError, FrameReader
+from .extract import LessonBlock, extract_blocks
+from .lessons import Lesson, read_front_matter, repo_root_of
+from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
+from .runner import OUTPUTS_DIR, RESULT_DIR
+from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose
+from .verdict import BlockRecord, Failure, failure, judge, skipped_record
 
 DEFAULT_LESSON_TIMEOUT = 300.0
+KILL_GRACE = 2.0  # past a block's limit: time for the child's own alarm to name the line first
+FINISH_GRACE = 2.0  # after the child said it is done: time to exit by itself before it is killed
+COUNT_EVERY = 0.25  # seconds between two counts of the sandbox's processes
+REPORT_FD = 200  # the lowest descriptor number the child's report pipe may take
+STDERR_KEPT = 4000
+MAX_FIGURES_PER_BLOCK = 100
+MAX_FIGURE_BYTES = 32 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_OUTPUT_BYTES = 2_000_000  # a file a block offers for download: every build publishes it
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -42,63 +72,381 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
         if record is not None:
             return RunOutcome(lesson, record, None, True, 0.0)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"lesson-{lesson.slug}-") as workdir:
-        work = Path(workdir)
-        failure, result = _run_child(lesson, work, device, lesson_timeout)
-        record = None
-        if failure is None:
-            record = store.save(lesson, key, result, work / RESULT_DIR / "figures")
-    return RunOutcome(lesson, record, failure, False, round(time.perf_counter() - started, 3))
-
-
-def _run_child(lesson: Lesson, work: Path, device: str, timeout: float) -> tuple[str | None, dict | None]:
-    command = [sys.executable, "-m", "site_src.runner", str(lesson.folder.resolve()), "--device", device]
     try:
-        done = subprocess.run(command, cwd=work, env=child_environment(work, device), capture_output=True,
-                              text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        return _lesson_timeout(lesson, timeout, expired.stderr), None
-    result_path = work / RESULT_DIR / "result.json"
-    if not result_path.exists():
-        where = lesson.zh.rel
-        return (f"{where}: the lesson runner stopped before recording anything (exit code {done.returncode})\n"
-                f"{done.stderr.strip()}"), None
-    result = json.loads(result_path.read_text(encoding="utf-8"))
-    if result.get("failure"):
-        return result["failure"]["report"], result
-    return None, result
+        sandbox = choose(device)
+    except SandboxUnavailable as error:
+        return RunOutcome(lesson, None, f"{lesson.zh.rel}: {error}", False, 0.0)
+    limits = Limits(memory_bytes=read_front_matter(lesson.zh).memory_gb * GIB)
+    with tempfile.TemporaryDirectory(prefix=f"lesson-{lesson.slug}-", ignore_cleanup_errors=True) as workdir, \
+            tempfile.TemporaryDirectory(prefix=f"figures-{lesson.slug}-") as kept:
+        child = ChildRun(lesson, Path(workdir), device, sandbox, limits, lesson_timeout)
+        transcript = child.run()
+        result, fail = _verdict(child, transcript, Path(kept))
+        if fail is None:
+            record = store.save(lesson, key, result, Path(kept))
+        else:
+            record = None
+            store.save_failed(lesson, key, result)
+    return RunOutcome(lesson, record, fail.report if fail else None, False, round(time.perf_counter() - started, 3))
 
 
-def child_environment(work: Path, device: str = "cpu") -> dict[str, str]:
-    """The parent's environment, with every cache and temp path moved into the workdir."""
-    environment = dict(os.environ)
-    repo = str(Path(__file__).resolve().parent.parent)
-    (work / "tmp").mkdir(exist_ok=True)
-    environment.update({
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(work / ".config" / "matplotlib"),
-        "XDG_CACHE_HOME": str(work / ".cache"),
-        "TORCH_HOME": str(work / ".cache" / "torch"),
-        "TMPDIR": str(work / "tmp"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTHONPATH": os.pathsep.join(filter(None, [repo, environment.get("PYTHONPATH")])),
-    })
-    if device == "cpu":
-        # One CPU thread per lesson: lessons run side by side (pytest-xdist), and the numbers
-        # a training run prints do not depend on how many cores the machine has. A GPU run
-        # keeps every core, so a lesson's CPU-vs-GPU timing compares fairly.
-        environment.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    return environment
+# ---------------------------------------------------------------- the child's run
 
 
-def _lesson_timeout(lesson: Lesson, timeout: float, stderr: str | bytes | None) -> str:
-    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else (stderr or "")
-    marks = [line[len(PROGRESS_MARK):] for line in text.splitlines() if line.startswith(PROGRESS_MARK)]
-    where = marks[-1] if marks else lesson.zh.rel
-    return (f"{where}: the lesson exceeded its time limit of {timeout:g} s while running this block\n"
-            "  what to do: make the lesson faster (smaller data, fewer epochs), "
-            "or mark long blocks `#| gpu: true` if they only make sense on a GPU")
+@dataclass
+class Transcript:
+    """What the parent saw of one child: the facts of each block, and how the run ended."""
+
+    facts: dict[int, dict] = field(default_factory=dict)
+    running: LessonBlock | None = None
+    ended: str = ""  # "done", "block-timeout", "lesson-timeout", "processes", "protocol", "exited"
+    detail: str = ""
+    exit_code: int | None = None
+    stderr: str = ""
+    environment: dict = field(default_factory=dict)  # what the run ran on (device, versions, date)
+
+
+class ChildRun:
+    """One run of the lesson's child, watched and, at the end, killed by the parent."""
+
+    def __init__(self, lesson: Lesson, work: Path, device: str, sandbox: Sandbox, limits: Limits,
+                 lesson_timeout: float):
+        self.lesson, self.work, self.device, self.sandbox, self.limits = lesson, work, device, sandbox, limits
+        self.lesson_timeout = lesson_timeout
+        self.blocks = extract_blocks(lesson.zh)
+        self.to_run = [block for block in self.blocks if skipped_record(block, device) is None]
+
+    def run(self) -> Transcript:
+        read_end, write_end = os.pipe()
+        report_fd = fcntl.fcntl(write_end, fcntl.F_DUPFD_CLOEXEC, REPORT_FD)
+        os.close(write_end)
+        command = [sys.executable, "-m", "site_src.runner", str(self.lesson.folder.resolve()),
+                   "--device", self.device, "--report-fd", str(report_fd),
+                   "--output-chars", str(self.limits.output_chars)]
+        repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+        try:
+            process = subprocess.Popen(
+                self.sandbox.wrap(command, self.work, repos, self.device, self.limits), cwd=self.work,
+                env=child_environment(self.work, self.device), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, pass_fds=(report_fd,), start_new_session=True)
+        finally:
+            os.close(report_fd)
+        transcript = Transcript()
+        try:
+            self._watch(process, read_end, transcript)
+        finally:
+            _kill(process)
+            transcript.exit_code = process.returncode
+            for stream in (process.stdout, process.stderr):
+                stream.close()
+            os.close(read_end)
+        return transcript
+
+    def _watch(self, process: subprocess.Popen, read_end: int, transcript: Transcript) -> None:
+        """Read the child's reports until it is done or breaks a limit. When it is done, give
+        it a moment to exit by itself (so its CPU time is accounted to the parent)."""
+        selector = selectors.DefaultSelector()
+        selector.register(read_end, selectors.EVENT_READ, "report")
+        selector.register(process.stdout, selectors.EVENT_READ, "stdout")
+        selector.register(process.stderr, selectors.EVENT_READ, "stderr")
+        reader, stderr = FrameReader(), bytearray()
+        now = time.monotonic()
+        deadlines = {"lesson-timeout": now + self.lesson_timeout}
+        next_count = now
+        while True:
+            now = time.monotonic()
+            if transcript.ended == "done":
+                deadlines = {"done": deadlines.get("done", now + FINISH_GRACE)}
+                if process.poll() is not None or now >= deadlines["done"]:
+                    break
+            elif transcript.ended:
+                break
+            elif expired := [name for name, at in deadlines.items() if now >= at]:
+                transcript.ended = expired[0]
+                break
+            elif now >= next_count:
+                count = _count_processes(process.pid) - (1 if self.sandbox.enabled else 0)  # bwrap's own init
+                if count > self.limits.processes:
+                    transcript.ended, transcript.detail = "processes", f"{count} processes"
+                    break
+                next_count = now + COUNT_EVERY
+            for key, _ in selector.select(max(min(*deadlines.values(), next_count) - now, 0.0)):
+                data = os.read(key.fd, 65536)
+                if key.data == "report":
+                    if not data:
+                        selector.unregister(read_end)
+                    self._take(reader, data, transcript, deadlines)
+                elif not data:
+                    selector.unregister(key.fileobj)
+                elif key.data == "stderr":
+                    stderr += data
+                    del stderr[:-STDERR_KEPT]
+                # the child's own stdout (C-level writes, subprocesses) is read and dropped
+            if not transcript.ended and process.poll() is not None:
+                # It ended; what it wrote is in the pipe (a process it forked may hold the pipe open).
+                os.set_blocking(read_end, False)
+                with contextlib.suppress(BlockingIOError):
+                    while not transcript.ended and (data := os.read(read_end, 65536)):
+                        self._take(reader, data, transcript, deadlines)
+                transcript.ended = transcript.ended or "exited"
+        transcript.stderr = stderr.decode(errors="replace")
+
+    def _take(self, reader: FrameReader, data: bytes, transcript: Transcript, deadlines: dict) -> None:
+        """Take the reports in `data` (an empty read: the child closed the pipe)."""
+        if not data:
+            transcript.ended = transcript.ended or "exited"
+            return
+        try:
+            for message in reader.feed(data):
+                if transcript.ended:
+                    break
+                self._receive(message, transcript, deadlines)
+        except ChannelError as error:
+            transcript.ended, transcript.detail = "protocol", str(error)
+
+    def _receive(self, message: dict, transcript: Transcript, deadlines: dict) -> None:
+        """One report: a block starts (its time limit starts too), a block ended, all done."""
+        kind, index = message["type"], message.get("index")
+        expected = next((block for block in self.to_run if block.index not in transcript.facts), None)
+        if kind == "start" and transcript.running is None and expected is not None and index == expected.index:
+            transcript.running = expected
+            deadlines["block-timeout"] = time.monotonic() + expected.options.timeout + KILL_GRACE
+        elif kind == "block" and transcript.running is not None and index == transcript.running.index:
+            transcript.facts[index], transcript.running = message, None
+            deadlines.pop("block-timeout", None)
+        elif kind == "done" and transcript.running is None:
+            transcript.ended = "done"
+            reported = message.get("environment")
+            transcript.environment = {str(key)[:40]: str(value)[:200] for key, value in reported.items()
+                                      } if isinstance(reported, dict) else {}
+        else:
+            transcript.ended = "protocol"
+            transcript.detail = f"an unexpected report `{kind}` for block {index!r}"
+
+
+def _count_processes(root: int) -> int:
+    """Processes below `root` (the sandbox's PID namespace is entirely below it)."""
+    count, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/children") as children:
+                    found = [int(child) for child in children.read().split()]
+            except OSError:
+                continue
+            count += len(found)
+            pending += found
+    return count
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Kill the child's process group. In the sandbox that ends its first process, and the
+    kernel then kills every process of the PID namespace (--die-with-parent backs this up)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+# ------------------------------------------------------------------- the verdict
+
+
+def _verdict(child: ChildRun, transcript: Transcript, kept: Path) -> tuple[dict, Failure | None]:
+    """The lesson's result, judged block by block from the transcript; the first failure stops it."""
+    lesson, records, fail = child.lesson, [], None
+    for block in child.blocks:
+        skipped = skipped_record(block, child.device)
+        if skipped is not None:
+            records.append(skipped)
+            continue
+        facts = transcript.facts.get(block.index)
+        if facts is None:
+            fail = _no_result(child, block, transcript)
+            records.append(BlockRecord(block.index, block.line, "failed"))
+            break
+        names, problem = _copy_figures(child.work, lesson.slug, block.index, facts.get("figures"), kept)
+        record, fail = judge(block, facts, output_chars=child.limits.output_chars,
+                             memory_text=child.limits.memory_text, figures=names)
+        if problem and fail is None:
+            record.status = "failed"
+            fail = failure(block, block.line, "figure", problem, "save figures only through `plt.show()`")
+        record.outputs, problem = _copy_outputs(child.work, facts.get("outputs"), kept / OUTPUTS_FOLDER)
+        if problem and fail is None:
+            record.status = "failed"
+            fail = failure(block, block.line, "output", problem,
+                           f"write a smaller file, or write it outside {OUTPUTS_DIR}/ so it is not published")
+        records.append(record)
+        if fail:
+            break
+    if fail is None and transcript.ended != "done":
+        fail = _not_done(child, transcript)
+    result = {"slug": lesson.slug, "source": lesson.zh.rel, "device": child.device,
+              "blocks": [asdict(record) for record in records], "failure": asdict(fail) if fail else None,
+              "seconds": round(sum(record.seconds for record in records), 3), "environment": transcript.environment}
+    return result, fail
+
+
+def _no_result(child: ChildRun, block: LessonBlock, transcript: Transcript) -> Failure:
+    timeout = block.options.timeout
+    if transcript.ended == "block-timeout" and transcript.running is block:
+        return failure(block, block.line, "timeout",
+                       f"block exceeded its time limit of {timeout:g} s, and did not stop when told to, "
+                       "so the lesson was killed",
+                       "make the block faster (smaller data, fewer steps) or raise `#| timeout: SECONDS`; "
+                       "do not catch BaseException or ignore SIGALRM")
+    if transcript.ended == "lesson-timeout":
+        return _lesson_timeout(child, block if transcript.running is block else None)
+    if transcript.ended == "processes":
+        return failure(block, block.line, "limit",
+                       f"the lesson started more processes than its limit of {child.limits.processes} "
+                       f"({transcript.detail}), so it was killed",
+                       "start fewer processes (DataLoader workers, subprocesses)")
+    if transcript.ended == "protocol":
+        return failure(block, block.line, "no-result", f"the lesson's report broke off: {transcript.detail}",
+                       "do not write to the runner's report pipe")
+    state = "while running this block" if transcript.running is block else "before this block ran"
+    return failure(block, block.line, "no-result",
+                   f"the lesson's process ended {state}, without reporting its result ({_exit_text(transcript)})",
+                   "do not end the process from the lesson (os._exit, os.kill, a crash in native code)"
+                   + _stderr_text(transcript))
+
+
+def _not_done(child: ChildRun, transcript: Transcript) -> Failure:
+    """Every block reported, but the runner did not finish (or it broke a limit at the end)."""
+    block = child.to_run[-1] if child.to_run else None
+    if block is None:
+        return Failure(child.lesson.zh.rel, 1, "no-result", "the lesson runner stopped early",
+                       f"{child.lesson.zh.rel}: the lesson runner stopped before it finished "
+                       f"({_exit_text(transcript)}){_stderr_text(transcript)}")
+    if transcript.ended == "lesson-timeout":
+        return _lesson_timeout(child, None)
+    return failure(block, block.line, "no-result",
+                   f"the lesson runner did not finish after the last block ({transcript.ended or 'no end'}"
+                   f"{': ' + transcript.detail if transcript.detail else ''}; {_exit_text(transcript)})",
+                   "do not end or block the process from the lesson" + _stderr_text(transcript))
+
+
+def _lesson_timeout(child: ChildRun, running: LessonBlock | None) -> Failure:
+    where = f"{running.path}:{running.line}" if running else child.lesson.zh.rel
+    summary = f"the lesson exceeded its time limit of {child.lesson_timeout:g} s" + (
+        " while running this block" if running else "")
+    report = (f"{where}: {summary}\n"
+              "  what to do: make the lesson faster (smaller data, fewer epochs), "
+              "or mark long blocks `#| gpu: true` if they only make sense on a GPU")
+    return Failure(running.path if running else child.lesson.zh.rel, running.line if running else 1,
+                   "timeout", summary, report)
+
+
+def _exit_text(transcript: Transcript) -> str:
+    code = transcript.exit_code
+    if code is None:
+        return "it was still running"
+    if code < 0 or code > 128:
+        number = -code if code < 0 else code - 128
+        try:
+            return f"killed by {signal.Signals(number).name}"
+        except ValueError:
+            return f"exit code {code}"
+    return f"exit code {code}"
+
+
+def _stderr_text(transcript: Transcript) -> str:
+    text = transcript.stderr.strip()
+    return f"\n\nThe lesson process's own stderr (last lines):\n{text}" if text else ""
+
+
+# ------------------------------------------------------------------------ figures
+
+
+def _copy_figures(work: Path, slug: str, index: int, names, kept: Path) -> tuple[list[str], str | None]:
+    """Copy the block's figures out of the working directory, if they are what the runner saves:
+    named in sequence for this block, plain files (no links), PNG. Else the problem."""
+    if not isinstance(names, list) or len(names) > MAX_FIGURES_PER_BLOCK:
+        return [], "the block's figures were reported wrongly"
+    expected = [f"{slug}-b{index:02d}-{number}.png" for number in range(1, len(names) + 1)]
+    if names != expected:
+        return [], f"the block's figures are not the ones the runner saves ({names!r:.200})"
+    if not names:
+        return [], None
+    try:
+        folder = _open_folder(work, (RESULT_DIR, "figures"))
+    except OSError as error:
+        return [], f"the figures folder of the working directory cannot be read: {error}"
+    try:
+        for name in names:
+            (kept / name).write_bytes(_read_png(folder, name))
+    except (OSError, ValueError) as error:
+        return [], f"figure {name} could not be taken from the working directory: {error}"
+    finally:
+        os.close(folder)
+    return names, None
+
+
+def _copy_outputs(work: Path, names, kept: Path) -> tuple[list[str], str | None]:
+    """Copy the files the block wrote into ``outputs/`` (offered for download under it): plain
+    names, regular files (no links), at most MAX_OUTPUT_BYTES each. Else the problem."""
+    if not names:
+        return [], None
+    if not isinstance(names, list) or not all(isinstance(name, str) and OUTPUT_NAME.fullmatch(name) for name in names):
+        return [], f"the block's files in {OUTPUTS_DIR}/ were reported wrongly ({names!r:.200})"
+    try:
+        folder = _open_folder(work, (OUTPUTS_DIR,))
+    except OSError as error:
+        return [], f"the {OUTPUTS_DIR}/ folder of the working directory cannot be read: {error}"
+    kept.mkdir(exist_ok=True)
+    try:
+        for name in names:
+            (kept / name).write_bytes(_read_regular(folder, name, MAX_OUTPUT_BYTES))
+    except (OSError, ValueError) as error:
+        return [], f"{OUTPUTS_DIR}/{name} cannot be offered for download: {error}"
+    finally:
+        os.close(folder)
+    return names, None
+
+
+def _read_regular(folder: int, name: str, limit: int) -> bytes:
+    """The bytes of a regular file in ``folder`` (no link followed), at most ``limit`` of them."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,}")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew after it was measured
+        raise ValueError(f"over the limit of {limit:,} bytes")
+    return data
+
+
+def _open_folder(root: Path, parts: tuple[str, ...]) -> int:
+    """A descriptor of root/parts…, following no symbolic link on the way."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    for part in parts:
+        try:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        finally:
+            os.close(fd)
+        fd = inner
+    return fd
+
+
+def _read_png(folder: int, name: str) -> bytes:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png", name):
+        raise ValueError("not a plain file name")
+    data = _read_regular(folder, name, MAX_FIGURE_BYTES)
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    return data
 
 
 def default_store(lessons_dir: Path, device: str = "cpu") -> RecordStore:

@@ -1,19 +1,22 @@
-"""Run one lesson's code blocks and record what each one printed and drew.
+"""Run one lesson's code blocks and report what each one did to the parent.
 
-This module runs *inside* the child process that ``run.py`` starts for each lesson, in
-the lesson's temporary working directory. It knows nothing of pytest. It runs the zh
-file's blocks in order in one namespace (like one script), and writes a JSON result:
-each block's stdout, stderr and figures, and, if a block failed, where and why.
-
-Run it by hand with ``python -m site_src.runner LESSON_DIR RESULT_JSON FIGURES_DIR``.
+This module runs *inside* the child process that ``run.py`` starts for each lesson (in
+the sandbox, see ``sandbox.py``), in the lesson's temporary working directory. It knows
+nothing of pytest. It runs the zh file's blocks in order in one namespace (like one
+script) and reports each block's raw facts over the report channel (``channel.py``), an
+inherited file descriptor opened by the parent: a start mark before the block, then what
+it printed (capped), the names of the classes of the exception it raised and where, and
+the figures it saved. It does not judge: the parent decides, from these facts and the
+blocks it extracted itself, whether the lesson passed.
 """
 
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
+import functools
 import io
-import json
 import linecache
 import os
 import platform
@@ -23,86 +26,67 @@ import socket
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+import types
 from pathlib import Path
 
+from . import channel
 from .extract import LessonBlock, extract_blocks
 from .glue import glue_value
 from .lessons import Lesson, find_lesson, read_front_matter
+from .sandbox import OUTPUT_CHARS
+from .verdict import skipped_record
 
 FIGURE_DPI = 100
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROGRESS_MARK = "[lesson-block] "  # on the real stderr, so the parent can name a hung block
-
-
-@dataclass
-class BlockRecord:
-    """What one block did when it ran."""
-
-    index: int
-    line: int
-    status: str  # "ok", "raised" (as asked), "gpu-skipped", "not-run", "failed"
-    stdout: str = ""
-    stderr: str = ""
-    error: str = ""  # "TypeError: …" for must-raise blocks
-    figures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    glue: dict = field(default_factory=dict)  # name -> value, for the prose (see glue.py)
-
-
-@dataclass
-class Failure:
-    """Why a lesson stopped: where, what kind, and the report a person reads."""
-
-    path: str
-    line: int
-    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "setup"
-    summary: str
-    report: str
-
-
-@dataclass
-class LessonResult:
-    slug: str
-    source: str
-    device: str
-    blocks: list[BlockRecord]
-    failure: Failure | None = None
-    seconds: float = 0.0
-    environment: dict = field(default_factory=dict)  # what the run ran on: see run_environment
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+OUTPUTS_DIR = "outputs"  # in the working directory: files a block writes here are offered for download
+RESULT_DIR = ".lesson-result"  # in the working directory: where the child saves figures for the parent
+MAX_STACK_CHARS = 20_000
 
 
 class BlockTimeout(BaseException):
-    """A block ran past its time limit (a BaseException, so lesson code cannot catch it)."""
+    """A block ran past its time limit (a BaseException, so ordinary `except Exception` lets it
+    through). The parent enforces the limit in any case; this only names the running line."""
 
 
 class NetworkRefused(ConnectionRefusedError):
     """Lessons run offline: data must be shipped or pre-seeded, never downloaded."""
 
 
+class CappedText(io.StringIO):
+    """A block's stdout or stderr: keeps the first `limit` characters, counts the rest."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.kept, self.cut = limit, 0, 0
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.kept
+        if len(text) > room:
+            self.cut += len(text) - max(room, 0)
+        kept = text[:max(room, 0)]
+        self.kept += len(kept)
+        super().write(kept)
+        return len(text)
+
+
 # ------------------------------------------------------------------------- the run
 
 
-def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str) -> LessonResult:
-    """Run every block of the lesson in the current directory; stop at the first failure."""
+def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str, report, output_chars: int = OUTPUT_CHARS) -> None:
+    """Run the blocks of the lesson in the current directory, reporting each; stop after the
+    first block that did not do what it promised (the parent judges it again)."""
     blocks = extract_blocks(lesson.zh)
     _remember_source(lesson.zh.rel, lesson.zh.read_text())
     capture = FigureCapture(figures_dir, lesson.slug)
     namespace = {"__name__": "__main__", "__file__": str(Path.cwd() / f"{lesson.slug}.py")}
-    result = LessonResult(lesson.slug, lesson.zh.rel, device, [])
-    started = time.perf_counter()
     for block in blocks:
-        record, failure = _run_block(block, namespace, capture, device)
-        result.blocks.append(record)
-        if failure:
-            result.failure = failure
+        if skipped_record(block, device) is not None:
+            continue
+        report({"type": "start", "index": block.index})
+        facts, error = _run_block(block, namespace, capture, output_chars)
+        report({"type": "block", **facts})
+        if not _as_promised(block, error) or "glue_error" in facts:
             break
-    result.seconds = round(time.perf_counter() - started, 3)
-    result.environment = run_environment(device)
-    return result
 
 
 def run_environment(device: str) -> dict:
@@ -125,19 +109,12 @@ def _installed(package: str) -> str:
         return "absent"
 
 
-def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, device: str):
-    record = BlockRecord(block.index, block.line, "ok")
-    if not block.options.run:
-        record.status = "not-run"
-        return record, None
-    if block.options.gpu and device != "cuda":
-        record.status = "gpu-skipped"
-        return record, None
-    sys.__stderr__.write(f"{PROGRESS_MARK}{block.path}:{block.line}\n")
-    sys.__stderr__.flush()
-    stdout, stderr = io.StringIO(), io.StringIO()
+def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture,
+               output_chars: int) -> tuple[dict, BaseException | None]:
+    stdout, stderr = CappedText(output_chars), CappedText(output_chars)
     started = time.perf_counter()
     error: BaseException | None = None
+    outputs_before = output_files()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), _time_limit(block.options.timeout):
         capture.block_index = block.index
         try:
@@ -147,49 +124,75 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture, devi
             error = caught
         finally:
             capture.capture_open_figures()
-    record.seconds = round(time.perf_counter() - started, 3)
-    record.stdout, record.stderr, record.figures = stdout.getvalue(), stderr.getvalue(), capture.take()
-    failure = _judge(block, record, error)
-    return record, failure or _glue(block, record, namespace)
+    facts = {"index": block.index, "seconds": round(time.perf_counter() - started, 3),
+             "stdout": stdout.getvalue(), "stdout_cut": stdout.cut,
+             "stderr": stderr.getvalue(), "stderr_cut": stderr.cut,
+             "figures": capture.take(), "error": None if error is None else _error_facts(block, error),
+             "outputs": sorted(name for name, stamp in output_files().items() if outputs_before.get(name) != stamp)}
+    if _as_promised(block, error):
+        facts.update(_glue(block, namespace))
+    return facts, error
 
 
-def _glue(block: LessonBlock, record: BlockRecord, namespace: dict) -> Failure | None:
-    """Evaluate the block's ``#| glue:`` bindings in the lesson's namespace and record their values."""
+def output_files() -> dict[str, tuple[int, int]]:
+    """The plain files in the working directory's ``outputs/`` folder, with their size and change time.
+
+    A block that writes a file there (a generated MIDI file) gets it kept with the record and
+    offered for download under the block, as a figure is shown under it. The parent checks
+    and copies each one itself (run.py).
+    """
+    folder = Path(OUTPUTS_DIR)
+    if not folder.is_dir():
+        return {}
+    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(folder.iterdir()) if path.is_file() and not path.is_symlink()}
+
+
+def _glue(block: LessonBlock, namespace: dict) -> dict:
+    """The values of the block's ``#| glue:`` bindings, evaluated in the lesson's namespace,
+    up to the first that fails (the parent then fails the block at that binding's line)."""
+    values = {}
     for binding in block.options.glue:
         try:
-            record.glue[binding.name] = glue_value(eval(binding.expression, namespace))  # noqa: S307 — lesson code
+            values[binding.name] = glue_value(eval(binding.expression, namespace))  # noqa: S307 — lesson code
         except Exception as error:  # noqa: BLE001 — any failure is the binding's, reported at its line
-            record.status = "failed"
-            return _failure(block, binding.line, "glue",
-                            f"`#| glue: {binding.name}` could not be recorded: {type(error).__name__}: {error}",
-                            "bind a name the block defines, whose value is a number or text")
-    return None
+            return {"glue": values, "glue_error": {"name": binding.name, "text": f"{type(error).__name__}: {error}"}}
+    return {"glue": values}
 
 
-def _judge(block: LessonBlock, record: BlockRecord, error: BaseException | None) -> Failure | None:
-    """None if the block did what it promised; else the failure, and the record marked failed."""
-    expected = block.options.raises
-    if error is None and expected is None:
-        return None
-    if error is not None and expected in {cls.__name__ for cls in type(error).__mro__}:
-        record.status = "raised"
-        record.error = f"{type(error).__name__}: {error}"
-        return None
-    record.status = "failed"
+def sealed(*functions):
+    """Copies of `functions` that look names up in a private snapshot of their module's
+    namespace and of builtins, taken before any lesson code runs.
+
+    Lesson code that replaces the runner's functions (``sys.modules["__main__"]``, the way
+    a lesson once swapped the runner's judge), the channel's, or a builtin changes nothing
+    in what these copies report. Code that walks the interpreter's frames or memory can
+    still reach them; docs/lesson-format.md says what the parent does about that.
+    """
+    namespaces: dict[int, dict] = {}
+    copies = []
+    for function in functions:
+        private = namespaces.setdefault(id(function.__globals__), {**vars(builtins), **function.__globals__})
+        copy = types.FunctionType(function.__code__, private, function.__name__, function.__defaults__,
+                                  function.__closure__)
+        private[function.__name__] = copy
+        copies.append(copy)
+    return copies
+
+
+def _as_promised(block: LessonBlock, error: BaseException | None) -> bool:
+    """Whether to go on to the next block (the parent's verdict is the one that counts)."""
     if error is None:
-        return _failure(block, block.line, "did-not-raise",
-                        f"this block must raise {expected} but raised nothing",
-                        f"fix the block so that it shows the mistake, or remove `#| raises: {expected}`")
-    if expected is None or isinstance(error, BlockTimeout):
-        return _failure_from(block, error)
-    return _failure_from(block, error, "wrong-exception",
-                         f"this block must raise {expected} but raised {type(error).__name__}: {error}")
+        return block.options.raises is None
+    return not isinstance(error, BlockTimeout) and block.options.raises in {cls.__name__ for cls in type(error).__mro__}
 
 
 # ---------------------------------------------------------------------- reporting
 
 
-def _failure_from(block: LessonBlock, error: BaseException, kind: str = "error", summary: str = "") -> Failure:
+def _error_facts(block: LessonBlock, error: BaseException) -> dict:
+    """What the parent needs to judge and report an exception: its class names (the whole
+    MRO, for `#| raises`), its text, the lesson line it points at, the lesson's frames."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if not _is_pipeline_frame(frame)]
     first_lesson = next((i for i, frame in enumerate(frames) if frame.filename == block.path), None)
     frames = frames[first_lesson:] if first_lesson is not None else []
@@ -200,34 +203,14 @@ def _failure_from(block: LessonBlock, error: BaseException, kind: str = "error",
         line = lesson_frames[-1].lineno
     else:
         line = block.code_line
-    if isinstance(error, BlockTimeout):
-        return _failure(block, line, "timeout",
-                        f"block exceeded its time limit of {block.options.timeout:g} s (it was running line {line})",
-                        "make the block faster (smaller data, fewer steps) or raise `#| timeout: SECONDS`")
-    summary = summary or f"{type(error).__name__}: {error}"
     stack = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(error))
-    return _failure(block, line, kind, summary, "fix the lesson code at this line", stack)
+    return {"types": [cls.__name__ for cls in type(error).__mro__], "text": f"{type(error).__name__}: {error}",
+            "line": line, "stack": stack[-MAX_STACK_CHARS:]}
 
 
 def _is_pipeline_frame(frame: traceback.FrameSummary) -> bool:
     """Frames of this package (the runner, its sandbox hooks) mean nothing to a lesson author."""
     return Path(frame.filename).resolve().parent == PACKAGE_DIR
-
-
-def _failure(block: LessonBlock, line: int, kind: str, summary: str, fix: str, stack: str = "") -> Failure:
-    report = [f"{block.path}:{line}: {summary}", f"  what to do: {fix}", "", _show_block(block, line)]
-    if stack:
-        report += ["", "Traceback (lesson frames and below):", stack.rstrip()]
-    return Failure(block.path, line, kind, summary, "\n".join(report))
-
-
-def _show_block(block: LessonBlock, marked_line: int) -> str:
-    """The block as it stands in the lesson, with its file lines and the failing one marked."""
-    shown = []
-    for number, text in enumerate(block.source.splitlines(), start=block.line):
-        marker = ">" if number == marked_line else " "
-        shown.append(f"{marker} {number:4d} | {text}")
-    return "\n".join(shown)
 
 
 def _remember_source(rel: str, text: str) -> None:
@@ -311,7 +294,8 @@ def refuse_network() -> None:
 
 def confine_writes(workdir: Path) -> None:
     """Refuse to open files for writing outside the lesson's working directory."""
-    allowed = (str(workdir.resolve()), "/dev/")
+    inside = str(workdir.resolve())
+    allowed = (inside + os.sep, "/dev/")  # the separator: a sibling `<workdir>x` is outside
 
     def audit(event: str, args: tuple) -> None:
         if event != "open" or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
@@ -322,7 +306,7 @@ def confine_writes(workdir: Path) -> None:
             mode is None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
         if writing:
             resolved = os.path.realpath(os.fsdecode(path))
-            if not resolved.startswith(allowed):
+            if resolved != inside and (not resolved.startswith(allowed) or resolved.startswith("/dev/shm/")):
                 raise PermissionError(f"lessons may write only inside their working directory, not to {resolved}; "
                                       "use a relative path such as 'model.pt'")
 
@@ -357,14 +341,17 @@ def check_device(device: str) -> str | None:
     return None
 
 
-RESULT_DIR = ".lesson-result"  # inside the working directory: the only place a lesson may write
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lesson_dir", type=Path, help="the lesson folder, e.g. lessons/01-tensors")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--report-fd", type=int, required=True, help="the inherited write end of the report pipe")
+    parser.add_argument("--output-chars", type=int, default=OUTPUT_CHARS, help="characters kept per block and stream")
     args = parser.parse_args(argv)
+    # The report channel is ours: processes the lesson starts must not inherit it.
+    os.set_inheritable(args.report_fd, False)
+    send, _ = sealed(channel.send, channel.encode)
+    report = functools.partial(send, args.report_fd)  # bound before any lesson code runs
     problem = check_device(args.device)
     if problem:
         print(problem, file=sys.stderr)
@@ -372,12 +359,14 @@ def main(argv: list[str] | None = None) -> int:
     lesson = find_lesson(args.lesson_dir.parent, args.lesson_dir.name)
     workdir = Path.cwd()
     prepare_workdir(lesson, workdir)
-    out = workdir / RESULT_DIR
     refuse_network()
     confine_writes(workdir)
-    result = run_lesson_blocks(lesson, out / "figures", args.device)
-    (out / "result.json").write_text(result.to_json(), encoding="utf-8")
-    return 1 if result.failure else 0
+    run_blocks, *_ = sealed(run_lesson_blocks, _run_block, _error_facts, _as_promised, _glue)
+    run_blocks(lesson, workdir / RESULT_DIR / "figures", args.device, report, args.output_chars)
+    report({"type": "done", "environment": run_environment(args.device)})
+    # Leave at once: atexit handlers and threads the lesson started have nothing more to say.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

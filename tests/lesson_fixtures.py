@@ -15,7 +15,7 @@ title: {title}
 summary: a lesson written for a test
 order: {order}
 time: 5
----
+{extra}---
 """
 
 NOTEBOOK_HEADER = """\
@@ -24,7 +24,7 @@ NOTEBOOK_HEADER = """\
 # summary: a lesson written for a test
 # order: {order}
 # time: 5
-# jupyter:
+{extra}# jupyter:
 #   jupytext:
 #     formats: py:percent
 # ---
@@ -39,20 +39,26 @@ class LessonFolder:
         self.lessons_dir = root / "lessons"
         self.lessons_dir.mkdir(parents=True, exist_ok=True)
 
-    def markdown(self, slug: str, body: str, en_body: str | None = None, title: str = "测试") -> Lesson:
-        return self._write(slug, ("index.md", "index.en.md"), MARKDOWN_FRONT_MATTER, body, en_body, title)
+    def markdown(self, slug: str, body: str, en_body: str | None = None, title: str = "测试",
+                 front_matter: str = "") -> Lesson:
+        """`front_matter`: extra `key: value` lines, e.g. "memory_gb: 1"."""
+        extra = "".join(f"{line}\n" for line in front_matter.splitlines())
+        return self._write(slug, ("index.md", "index.en.md"), MARKDOWN_FRONT_MATTER, body, en_body, title, extra)
 
-    def notebook(self, slug: str, body: str, en_body: str | None = None, title: str = "测试") -> Lesson:
-        return self._write(slug, ("index.py", "index.en.py"), NOTEBOOK_HEADER, body, en_body, title)
+    def notebook(self, slug: str, body: str, en_body: str | None = None, title: str = "测试",
+                 front_matter: str = "") -> Lesson:
+        extra = "".join(f"# {line}\n" for line in front_matter.splitlines())
+        return self._write(slug, ("index.py", "index.en.py"), NOTEBOOK_HEADER, body, en_body, title, extra)
 
-    def _write(self, slug, names, header, body, en_body, title) -> Lesson:
+    def _write(self, slug, names, header, body, en_body, title, extra="") -> Lesson:
         folder = self.lessons_dir / slug
         folder.mkdir(parents=True, exist_ok=True)
         order = int(slug[:2])
         zh_name, en_name = names
-        (folder / zh_name).write_text(header.format(title=title, order=order) + textwrap.dedent(body), encoding="utf-8")
-        (folder / en_name).write_text(header.format(title="Test", order=order) + textwrap.dedent(en_body or body),
+        (folder / zh_name).write_text(header.format(title=title, order=order, extra=extra) + textwrap.dedent(body),
                                       encoding="utf-8")
+        (folder / en_name).write_text(header.format(title="Test", order=order, extra=extra)
+                                      + textwrap.dedent(en_body or body), encoding="utf-8")
         return find_lesson(self.lessons_dir, slug)
 
 

@@ -130,7 +130,9 @@ def test_no_pinned_record_of_this_code_is_no_baseline(lessons):
 def test_make_newest_prints_the_drift_report_of_a_crafted_newest_record(lessons, monkeypatch, capsys):
     """`make newest` ends with `python -m site_src newest`; here its newest-torch record is crafted,
     so the command reuses it (its key is fresh) instead of needing the network and another torch."""
-    recipe = subprocess.run(["make", "-n", "newest"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    # --no-print-directory: under an outer make (`make test`), make would add "Entering directory" lines
+    recipe = subprocess.run(["make", "-n", "--no-print-directory", "newest"], cwd=REPO, capture_output=True, text=True,
+                            check=True).stdout
     assert "--upgrade torch torchvision --index-url https://download.pytorch.org/whl/cpu" in recipe
     assert recipe.strip().splitlines()[-1] == ".venv-newest/bin/python -m site_src newest"
     lesson, pinned = _course(lessons)

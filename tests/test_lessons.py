@@ -78,6 +78,17 @@ def test_a_data_set_the_runner_cannot_seed_is_reported(lessons):
     assert problem.message == "`datasets:` names `cifar10`, which the runner cannot seed"
 
 
+def test_memory_gb_defaults_to_4_and_must_be_a_whole_number_of_gib_in_range(lessons):
+    assert read_front_matter(lessons.markdown("01-demo", "text\n").zh).memory_gb == 4
+    assert read_front_matter(lessons.markdown("02-demo", "text\n", front_matter="memory_gb: 8").zh).memory_gb == 8
+    for value, message in (("0", "front matter `memory_gb: 0` is outside 1–64"),
+                           ("1.5", "front matter `memory_gb` is float 1.5, not int")):
+        lesson = lessons.markdown("03-demo", "text\n", front_matter=f"memory_gb: {value}")
+        with pytest.raises(LessonError) as error:
+            read_front_matter(lesson.zh)
+        assert f"lessons/03-demo/index.md:{line_of(lesson.zh.path, 'memory_gb:')}: {message}" in str(error.value)
+
+
 def _needs(lesson, value: str, languages=("zh", "en")) -> None:
     for lang in languages:
         path = lesson.sources[lang].path

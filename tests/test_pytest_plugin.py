@@ -87,3 +87,20 @@ def test_each_lesson_runs_with_one_cpu_thread(pytester, course):
     pytester.runpytest_subprocess("lessons").assert_outcomes(passed=2)
     record = (pytester.path / "build" / "records" / "01-demo" / "record.json").read_text()
     assert '"stdout": "1 1\\n"' in record
+
+
+def test_the_run_says_what_isolates_lessons_and_ci_refuses_to_run_them_unsandboxed(pytester, course, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    from site_src.sandbox import choose
+
+    course.markdown("01-demo", "```python\nprint('hi')\n```\n")
+    result = pytester.runpytest_subprocess("lessons")
+    result.stdout.fnmatch_lines([choose().describe()])
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # no bwrap on it
+    monkeypatch.setenv("CI", "true")
+    result = pytester.runpytest_subprocess("lessons")
+    assert result.ret != 0 and "passed" not in result.stdout.str()
+    result.stderr.fnmatch_lines(["*lessons must run sandboxed here (CI=true), but no sandbox can be made: "
+                                 "`bwrap` is not installed*"])

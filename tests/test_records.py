@@ -79,10 +79,12 @@ def test_the_source_key_ignores_the_environment_that_the_key_holds(lessons, monk
 
 
 def _gpu_record(store, lesson, versions, source=None):
+    from site_src.extract import extract_blocks
     from site_src.records import source_key
 
     store.folder(lesson.slug).mkdir(parents=True, exist_ok=True)
-    record = {"source_key": source or source_key(lesson), "versions": versions, "blocks": []}
+    blocks = [{"index": block.index, "line": block.line, "status": "ok"} for block in extract_blocks(lesson.zh)]
+    record = {"source_key": source or source_key(lesson), "versions": versions, "blocks": blocks}
     store.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -98,6 +100,10 @@ def test_a_gpu_record_is_fresh_only_for_the_same_code_and_package_releases(lesso
     assert fresh_gpu_record(lesson, store) is not None  # the CUDA build of the same release
     _gpu_record(store, lesson, {**here, "torch": "2.0.0+cu118"})
     assert fresh_gpu_record(lesson, store) is None  # other pins
+    _gpu_record(store, lesson, on_the_gpu_runner)
+    failed = {**store.load(lesson.slug), "failure": {"summary": "RuntimeError: boom"}}
+    store.record_path(lesson.slug).write_text(json.dumps(failed), encoding="utf-8")
+    assert fresh_gpu_record(lesson, store) is None  # its latest run failed
     _gpu_record(store, lesson, on_the_gpu_runner, source="0" * 20)
     assert fresh_gpu_record(lesson, store) is None  # other code
 
@@ -169,12 +175,13 @@ def test_a_record_is_fresh_for_the_lessons_own_key_or_the_one_asked_for(lessons,
     store = RecordStore(lessons.root / "build" / "records")
     key = lesson_key(lesson)
     assert re.fullmatch(r"[0-9a-f]{20}", key)
-    store.save(lesson, key, {"blocks": []}, tmp_path)
+    ran = {"blocks": [{"index": 0, "line": 5, "status": "ok", "stdout": "hello\n"}]}  # every block, as it promised
+    store.save(lesson, key, ran, tmp_path)
     assert store.fresh_record(lesson) is not None and store.fresh_record(lesson, key) is not None
     assert store.fresh_record(lesson, "f" * 20) is None and store.fresh_record(lesson, "0" * 20) is None
-    store.save(lesson, "0" * 20, {"blocks": []}, tmp_path)  # keys that sort before and after the lesson's
+    store.save(lesson, "0" * 20, ran, tmp_path)  # keys that sort before and after the lesson's
     assert store.fresh_record(lesson) is None and store.fresh_record(lesson, "0" * 20) is not None
-    store.save(lesson, "f" * 20, {"blocks": []}, tmp_path)
+    store.save(lesson, "f" * 20, ran, tmp_path)
     assert store.fresh_record(lesson) is None
 
 

@@ -366,6 +366,18 @@ def test_notebook_pages_get_outputs_as_markdown_pages_show_them(notebook_lesson)
     assert output.data["text/html"].startswith('<div class="lesson-output highlight"><pre><span></span><code>3')
 
 
+def test_a_file_a_block_wrote_is_linked_for_download_on_both_kinds_of_page(lessons):
+    notebook = lessons.notebook("04-notebook", NOTEBOOK, _english(NOTEBOOK))
+    recorded = _recorded(notebook, [{"stdout": "3\n", "outputs": ["tune 1.mid"]}, {}])
+    for lang, label in (("zh", "下载这段代码写出的文件：tune 1.mid"), ("en", "Download the file this block wrote: tune 1.mid")):
+        source = notebook.sources[lang]
+        html = render_notebook(source, extract_blocks(source), recorded, [notebook]).cells[1].outputs[-1].data["text/html"]
+        assert html == f'<p><a href="outputs/tune%201.mid" class="lesson-download" download>{label}</a></p>'
+    markdown = lessons.markdown("05-markdown", "```python\nprint(1)\n```\n")
+    page = render_markdown_lesson(markdown.zh, extract_blocks(markdown.zh), _recorded(markdown, [{"outputs": ["a.mid"]}]))
+    assert "[下载这段代码写出的文件：a.mid](outputs/a.mid){ .lesson-download download }" in page
+
+
 NBCONVERT_HTML = """<style>.jp-Cell{color:red}</style><script>var x;</script>
 <div class="jp-Cell jp-MarkdownCell" id="cell-id=text-0"><div class="jp-InputPrompt">In:</div>
 <div class="jp-RenderedMarkdown"><h1 id="t">T<a class="anchor-link" href="#t">¶</a></h1>

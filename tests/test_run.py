@@ -116,10 +116,12 @@ def test_a_must_raise_block_that_raises_another_exception_fails(lessons, store):
     assert f"index.md:{line_of(lesson.zh.path, '{}')}: this block must raise ValueError but raised KeyError" in report
 
 
-def test_a_failed_run_leaves_no_record(lessons, store):
+def test_a_failed_run_leaves_a_failed_record_that_is_never_fresh(lessons, store):
     lesson = lessons.markdown("01-demo", "```python\nraise RuntimeError('boom')\n```\n")
     assert run_lesson(lesson, store).failure
-    assert store.load("01-demo") is None
+    assert store.load("01-demo")["failure"]["summary"] == "RuntimeError: boom"
+    assert store.fresh_record(lesson) is None
+    assert store.unusable(lesson, store.load("01-demo")) == "from a failed run (RuntimeError: boom)"
 
 
 def test_gpu_blocks_are_skipped_on_the_cpu(lessons, store):
@@ -151,3 +153,108 @@ def test_data_files_of_the_lesson_folder_are_in_the_working_directory(lessons, s
     lesson = lessons.markdown("01-demo", "```python\nprint(open('numbers.txt').read())\n```\n")
     (lesson.folder / "numbers.txt").write_text("1 2 3")
     assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == "1 2 3\n"
+
+
+def test_a_figure_replaced_by_a_link_is_not_copied_and_fails_the_block(lessons, store):
+    secret = lessons.root / "not-a-figure.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n private bytes outside the workdir")
+    lesson = lessons.markdown("01-demo", f"""
+        ```python
+        #| alt: a line
+        import os
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        plt.show()
+        figure = ".lesson-result/figures/01-demo-b00-1.png"
+        os.remove(figure)
+        os.symlink({str(secret)!r}, figure)
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert "figure 01-demo-b00-1.png could not be taken from the working directory" in outcome.failure
+    assert not list(store.folder("01-demo").glob("*.png"))
+
+
+def test_a_figures_folder_replaced_by_a_link_is_not_followed(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        #| alt: a line
+        import os, shutil
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        plt.show()
+        shutil.copytree(".lesson-result/figures", "copy")
+        shutil.rmtree(".lesson-result/figures")
+        os.symlink(os.path.abspath("copy"), ".lesson-result/figures")
+        ```
+    """)
+    assert "the figures folder of the working directory cannot be read" in run_lesson(lesson, store).failure
+
+
+def test_figure_names_must_be_the_ones_the_runner_gives(tmp_path):
+    from site_src.run import _copy_figures
+
+    for names in (["../../etc/passwd"], ["01-demo-b00-2.png"], ["01-demo-b01-1.png"], "01-demo-b00-1.png"):
+        copied, problem = _copy_figures(tmp_path, "01-demo", 0, names, tmp_path)
+        assert copied == [] and problem, names
+
+
+def test_files_a_block_writes_into_outputs_are_kept_with_the_record(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        from pathlib import Path
+        Path("outputs").mkdir()
+        Path("outputs/song.mid").write_bytes(b"MThd")
+        Path("scratch.txt").write_text("not for the reader")
+        ```
+
+        ```python
+        print("a block that writes nothing")
+        ```
+
+        ```python
+        Path("outputs/song.mid").write_bytes(b"MThd, longer")
+        Path("outputs/notes.txt").write_text("C D E")
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert outcome.failure is None
+    assert [block["outputs"] for block in outcome.record["blocks"]] == [["song.mid"], [], ["notes.txt", "song.mid"]]
+    kept = store.outputs_folder("01-demo")
+    assert sorted(path.name for path in kept.iterdir()) == ["notes.txt", "song.mid"]
+    assert (kept / "song.mid").read_bytes() == b"MThd, longer"  # the file as the run left it
+    assert not (store.folder("01-demo") / "scratch.txt").exists()
+
+
+def test_a_file_too_large_to_publish_fails_its_block(lessons, store):
+    from site_src.run import MAX_OUTPUT_BYTES
+
+    lesson = lessons.markdown("01-demo", f"""
+        ```python
+        import os
+        os.makedirs("outputs")
+        open("outputs/model.pt", "wb").write(bytes({MAX_OUTPUT_BYTES + 1}))
+        ```
+    """)
+    report = run_lesson(lesson, store).failure
+    assert f"index.md:{line_of(lesson.zh.path, '```python') + 1}: outputs/model.pt cannot be offered" in report
+    assert "over the limit" in report and store.fresh_record(lesson) is None
+
+
+def test_an_output_replaced_by_a_link_is_not_copied(lessons, store):
+    secret = lessons.root / "secret.txt"
+    secret.write_text("private bytes outside the workdir")
+    lesson = lessons.markdown("01-demo", f"""
+        ```python
+        import os
+        os.makedirs("outputs")
+        open("outputs/song.mid", "wb").write(b"MThd")
+        os.remove("outputs/song.mid")
+        os.symlink({str(secret)!r}, "outputs/song.mid")
+        open("outputs/notes.txt", "w").write("C D E")
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert outcome.failure is None  # the runner lists regular files only: the link is not offered
+    assert outcome.record["blocks"][0]["outputs"] == ["notes.txt"]
+    assert sorted(path.name for path in store.outputs_folder("01-demo").iterdir()) == ["notes.txt"]

@@ -79,6 +79,17 @@ print("notebook on a GPU")
 """
 
 
+# A project whose block writes a file for the reader to download (a generated MIDI file, say).
+PROJECT_CODE = """```python
+import os
+print('project')
+os.makedirs("outputs")
+with open("outputs/tune.mid", "wb") as file:
+    file.write(b"MThd")
+```
+"""
+
+
 def _english(text: str) -> str:
     return (text.replace("张量演示", "Tensor demo").replace("自动求导演示", "Autograd demo")
             .replace("一条直线", "a straight line").replace("一条曲线", "a curve")
@@ -115,8 +126,7 @@ def built_site(tmp_path_factory) -> Path:
     markdown = lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH))
     (markdown.folder / "DATA-LICENSE.md").write_text("# Licence of the data\n", encoding="utf-8")
     notebook = lessons.notebook("02-notebook", NOTEBOOK_ZH, _english(NOTEBOOK_ZH))
-    project = lessons.markdown("20-project", "# 项目演示\n\n```python\nprint('project')\n```\n",
-                               "# Project demo\n\n```python\nprint('project')\n```\n")
+    project = lessons.markdown("20-project", "# 项目演示\n\n" + PROJECT_CODE, "# Project demo\n\n" + PROJECT_CODE)
     for lesson in (markdown, notebook, project):
         assert run_lesson(lesson, store).failure is None
     gpu_store = RecordStore(root / "build" / "records-cuda")
@@ -283,6 +293,36 @@ def test_the_build_refuses_a_stale_record(tmp_path):
         build_site(tmp_path)
 
 
+def test_the_build_refuses_a_lesson_whose_latest_run_failed(tmp_path):
+    """The same code passed once, then failed: the earlier passing record is not shown."""
+    from lesson_fixtures import LessonFolder
+
+    lessons = LessonFolder(tmp_path)
+    _site_root(tmp_path)
+    flag = tmp_path / "FAIL-NOW"
+    lesson = lessons.markdown("01-markdown", f"```python\nimport os\nassert not os.path.exists({str(flag)!r}), 'flagged'\n```\n")
+    store = RecordStore(tmp_path / "build" / "records")
+    assert run_lesson(lesson, store).failure is None
+    flag.write_text("")
+    assert run_lesson(lesson, store, force=True).failure
+    with pytest.raises(SiteBuildError, match=r"index.md: no up-to-date test record: the record is from a failed run "
+                                             r"\(AssertionError: flagged\)"):
+        build_site(tmp_path)
+
+
+def test_the_build_refuses_a_record_with_a_missing_block(tmp_path):
+    from lesson_fixtures import LessonFolder
+
+    lessons = LessonFolder(tmp_path)
+    _site_root(tmp_path)
+    lesson = lessons.markdown("01-markdown", "```python\nprint(1)\n```\n\n```python\nprint(2)\n```\n")
+    store = RecordStore(tmp_path / "build" / "records")
+    record = run_lesson(lesson, store).record
+    store.record_path("01-markdown").write_text(json.dumps({**record, "blocks": record["blocks"][:1]}))
+    with pytest.raises(SiteBuildError, match=r"the record is incomplete \(1 of 2 blocks recorded\)"):
+        build_site(tmp_path)
+
+
 def test_the_build_refuses_a_missing_record(tmp_path):
     from lesson_fixtures import LessonFolder
 
@@ -339,3 +379,14 @@ def test_pages_load_nothing_from_outside_the_site(built_site):
 def test_a_markdown_file_among_a_lessons_data_is_a_page_outside_the_nav(built_site):
     # The strict build would fail if it were a page missing from the nav.
     assert "Licence of the data" in (built_site / "lessons/01-markdown/DATA-LICENSE/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("prefix", "label"), [("", "下载这段代码写出的文件：tune.mid"),
+                                               ("en/", "Download the file this block wrote: tune.mid")])
+def test_a_file_a_block_wrote_into_outputs_is_a_download_under_the_block(built_site, prefix, label):
+    page = BeautifulSoup((built_site / prefix / "lessons/20-project/index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    link = page.find("a", string=label)
+    assert link is not None and link["href"] == "outputs/tune.mid" and link.has_attr("download")
+    assert link.find_parent("p").find_previous("pre").get_text().strip() == "project"  # under the block's output
+    assert (built_site / prefix / "lessons/20-project/outputs/tune.mid").read_bytes() == b"MThd"

@@ -491,7 +491,7 @@ def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_
     job = load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]
     log, bin_dir, runner_temp = tmp_path / "calls.log", tmp_path / "bin", tmp_path / "runner"
     bin_dir.mkdir()
-    for name in ("python", "nvidia-smi"):
+    for name in ("python", "nvidia-smi", "make"):
         (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n', encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     (runner_temp / "venv" / "bin").mkdir(parents=True)
@@ -503,7 +503,7 @@ def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_
             run_step(step["run"].replace("/etc/os-release", str(tmp_path / "os-release")), env, cwd=tmp_path)
     calls = [line for line in log.read_text(encoding="utf-8").splitlines() if not line.startswith("python -c")]
     assert calls == ["nvidia-smi ", f"python -m venv {runner_temp / 'venv'}", "python -m pip install -e .",
-                     f"python {GPU_COMMAND.removeprefix('python ')}", "python -m pytest lessons -n auto",
+                     "make sandbox", f"python {GPU_COMMAND.removeprefix('python ')}", "python -m pytest lessons -n auto",
                      "python -m site_src compare"]
     compare = step_named(job, "The GPU run printed the CPU run's numbers")
     assert "if" not in compare, "compare only after a CUDA run that passed (GitHub's default `success()`)"
@@ -852,6 +852,79 @@ def test_only_the_issue_job_of_the_newest_workflow_widens_its_token():
     assert workflow["permissions"] == {"contents": "read"}
     assert "permissions" not in workflow["jobs"]["lessons"]
     assert [job_id for _, job_id, job in all_jobs() if "issues" in (job.get("permissions") or {})] == ["issue"]
+
+
+# ── The lesson sandbox ──────────────────────────────────────────────────────────────
+
+SANDBOX_STEP = "make sandbox"
+SANDBOX_JOBS = {("ci.yml", "tests"), ("ci.yml", "lessons"), ("ci.yml", "site"), ("gpu.yml", "lessons-cuda"),
+                ("newest.yml", "lessons")}
+
+
+def test_every_job_that_runs_lessons_makes_the_sandbox_first():
+    """Jobs that run pytest (which runs lessons) set up bubblewrap before it; the others need not."""
+    running = set()
+    for file_name, job_id, job in all_jobs():
+        commands = [step.get("run", "") for step in job.get("steps", [])]
+        first_pytest = next((i for i, command in enumerate(commands) if "pytest" in command), None)
+        if first_pytest is None:
+            assert SANDBOX_STEP not in commands, f"{file_name}: job {job_id} runs no lessons"
+            continue
+        running.add((file_name, job_id))
+        assert SANDBOX_STEP in commands[:first_pytest], f"{file_name}: job {job_id}: run `make sandbox` before pytest"
+    assert running == SANDBOX_JOBS
+
+
+def sandbox_tools(tmp_path: Path, *, sysctl_helps: bool = True) -> tuple[dict, Path, Path]:
+    """Stand-ins for what `make sandbox` calls: a user who needs sudo, apt-get that installs a
+    `bwrap`, and a `bwrap` that works only once the AppArmor rule file says 0."""
+    bin_dir, log, rule = tmp_path / "bin", tmp_path / "calls.log", tmp_path / "apparmor_restrict_unprivileged_userns"
+    bin_dir.mkdir()
+    rule.write_text("1\n")
+    bwrap = f'#!/bin/sh\n[ "$(cat {rule})" = 0 ] && exit 0\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n'
+    install_bwrap = f"printf '%s' '{bwrap}' > {bin_dir}/bwrap && {shutil.which('chmod')} +x {bin_dir}/bwrap"
+    scripts = {
+        "id": "#!/bin/sh\necho 1000\n",
+        "sudo": f'#!/bin/sh\necho "sudo $*" >> {log}\nexec "$@"\n',
+        "apt-get": f'#!/bin/sh\necho "apt-get $*" >> {log}\n[ "$1" = install ] && {install_bwrap}\nexit 0\n',
+        "sysctl": f'#!/bin/sh\necho "sysctl $*" >> {log}\n' + (f"echo 0 > {rule}\n" if sysctl_helps else ""),
+    }
+    for name, text in scripts.items():
+        (bin_dir / name).write_text(text, encoding="utf-8")
+        (bin_dir / name).chmod(0o755)
+    (bin_dir / "cat").symlink_to(shutil.which("cat"))
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    return env, log, rule
+
+
+def make_sandbox(env: dict, rule: Path) -> subprocess.CompletedProcess:
+    make = shutil.which("make")
+    assert make, "make is needed (it runs every command of this project)"
+    return subprocess.run([make, "-s", "--no-print-directory", "sandbox", f"USERNS_RULE={rule}"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_make_sandbox_installs_bubblewrap_and_lifts_ubuntus_user_namespace_rule(tmp_path):
+    env, log, rule = sandbox_tools(tmp_path)
+    done = make_sandbox({**env, "CI": "true"}, rule)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert log.read_text().splitlines() == [
+        "sudo apt-get update -qq", "apt-get update -qq",
+        "sudo apt-get install -y -qq bubblewrap", "apt-get install -y -qq bubblewrap",
+        "sudo sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0",
+        "sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0",
+    ]
+    log.unlink()
+    assert make_sandbox({**env, "CI": "true"}, rule).returncode == 0
+    assert not log.exists(), "a working sandbox needs no sudo (the GPU runner is set up once)"
+
+
+def test_make_sandbox_stops_ci_but_only_warns_locally_when_no_sandbox_can_be_made(tmp_path):
+    env, _, rule = sandbox_tools(tmp_path, sysctl_helps=False)
+    in_ci = make_sandbox({**env, "CI": "true"}, rule)
+    assert in_ci.returncode != 0 and "lessons must run sandboxed in CI" in in_ci.stdout
+    local = make_sandbox(env, rule)
+    assert local.returncode == 0 and "warning: no lesson sandbox" in local.stdout
 
 
 # ── Issue forms and the pull-request template ───────────────────────────────────────

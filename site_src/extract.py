@@ -123,7 +123,7 @@ def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], 
         language = token.info.split()[0] if token.info.strip() else ""
         if language not in PYTHON_FENCE_LANGUAGES:
             continue
-        if not _fence_is_closed(lines, start, end, token.markup):
+        if not _fence_is_closed(lines, end, token.markup):
             problems.append(Problem(source.rel, start + 1, "this ```python fence is never closed",
                                     f"add a closing {token.markup} line after the block's code"))
             continue
@@ -136,8 +136,11 @@ def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], 
     return blocks, problems
 
 
-def _fence_is_closed(lines: list[str], start: int, end: int, markup: str) -> bool:
-    last = lines[end - 1].strip() if end - 1 > start and end - 1 < len(lines) else ""
+def _fence_is_closed(lines: list[str], end: int, markup: str) -> bool:
+    """Whether the fence's last line closes it. A fence left open runs to the end of the file,
+    so its last line is code or text; a one-line fence's last line is its opening line, which
+    names the language, so it is not a closing line either."""
+    last = lines[end - 1].strip()
     return last.startswith(markup) and set(last) <= set(markup[0])
 
 
@@ -168,7 +171,7 @@ def _notebook_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], 
     implementation = get_format_implementation(".py", "percent")
     lines = text.splitlines()
     _, _, _, offset = header_to_metadata_and_cell(
-        lines, implementation.header_prefix, implementation.header_suffix, implementation.extension, True)
+        lines, implementation.header_prefix, implementation.header_suffix, implementation.extension)
     if not any(line.startswith("# %%") for line in lines[offset:]):
         raise LessonError([Problem(source.rel, offset + 1, "no `# %%` cell markers found",
                                    "split the notebook into cells with `# %%` and `# %% [markdown]` lines")])

@@ -73,7 +73,7 @@ def _notebook_links(source: LessonSource, text: str) -> list[tuple[int, str]]:
     implementation = get_format_implementation(".py", "percent")
     lines = text.splitlines()
     _, _, _, offset = header_to_metadata_and_cell(
-        lines, implementation.header_prefix, implementation.header_suffix, implementation.extension, True)
+        lines, implementation.header_prefix, implementation.header_suffix, implementation.extension)
     found = []
     while offset < len(lines):
         cell, consumed = implementation.cell_reader_class(NOTEBOOK_FORMAT, "python").read(lines[offset:])

@@ -263,3 +263,12 @@ def test_every_problem_of_a_lesson_is_reported_at_once(lessons):
                           ("#| glue", "the glue expression `(` is not valid Python"),
                           ("    ```python", "this ```python fence sits inside an indented block")):
         assert f"index.md:{line_of(lesson.zh.path, line)}: {message}" in report, message
+
+
+@pytest.mark.parametrize("text", ["\n```python", "\n```python\nx = 1", "\n```python\nx = 1\n````python\n"])
+def test_a_fence_open_to_the_end_of_the_file_is_never_closed(lessons, text):
+    lesson = lessons.markdown("01-demo", text)
+    lesson.zh.path.write_text(lesson.zh.path.read_text(encoding="utf-8").rstrip("\n"), encoding="utf-8")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert f"index.md:{line_of(lesson.zh.path, '```python')}: this ```python fence is never closed" in str(error.value)

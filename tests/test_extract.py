@@ -272,3 +272,8 @@ def test_a_fence_open_to_the_end_of_the_file_is_never_closed(lessons, text):
     with pytest.raises(LessonError) as error:
         extract_blocks(lesson.zh)
     assert f"index.md:{line_of(lesson.zh.path, '```python')}: this ```python fence is never closed" in str(error.value)
+
+
+def test_any_positive_timeout_is_accepted(lessons):
+    lesson = lessons.markdown("01-demo", "\n```python\n#| timeout: 0.5\nx = 1\n```\n")
+    assert extract_blocks(lesson.zh)[0].options.timeout == 0.5

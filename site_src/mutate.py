@@ -40,7 +40,8 @@ MODULE_TESTS = {
     "render": ["tests/test_render.py"],
     "runner": ["tests/test_run.py", "tests/test_sandbox.py"],
     "run": ["tests/test_run.py", "tests/test_sandbox.py"],
-    "verdict": ["tests/test_run.py", "tests/test_sandbox.py", "tests/test_glue.py"],
+    # test_verdict.py first: its unit tests kill most mutants in a second, before the real runs
+    "verdict": ["tests/test_verdict.py", "tests/test_run.py", "tests/test_sandbox.py", "tests/test_glue.py"],
 }
 MUTANT_TIMEOUT = 300.0  # seconds for one mutant's tests; a mutant that hangs them counts as killed
 

@@ -180,3 +180,27 @@ def test_a_report_shows_the_block_with_its_lines_and_marks_the_failing_one():
     assert show_block(the_block, 99) == "    10 | #| raises: ValueError\n    11 | x = 1\n    12 | print(x)"
     report = failure(the_block, 11, "error", "bad", "do this").report
     assert report == f"{PATH}:11: bad\n  what to do: do this\n\n    10 | #| raises: ValueError\n>   11 | x = 1\n    12 | print(x)"
+
+
+def built(*parts: str) -> str:
+    """A string made at run time, as the child's JSON report and the command line make them:
+    equal to a literal but not the same object, so only `==` finds them equal."""
+    return "".join(parts)
+
+
+def test_names_read_from_the_childs_report_or_the_command_line_compare_by_value():
+    assert skipped_record(block(gpu=True), built("cu", "da")) is None  # `--device cuda` runs GPU blocks
+    facts = {"error": {"types": [built("Block", "Timeout"), "Exception"], "text": "stopped", "line": 11}}
+    record, problem = judged(block(raises="Exception"), facts)
+    assert record.status == "failed" and problem.kind == "timeout"
+
+
+@pytest.mark.parametrize("expected", ["AssertionError", "ZeroDivisionError"])  # sorting before and after BlockTimeout
+def test_any_exception_name_can_be_promised(expected):
+    record, problem = judged(block(raises=expected), {"error": {"types": [expected, "Exception"], "text": expected}})
+    assert problem is None and record.status == "raised"
+
+
+def test_a_report_marks_a_line_past_256():
+    far = LessonBlock(index=0, path=PATH, line=300, code_line=300, code="a = 1\nb = 2")
+    assert show_block(far, int(built("301"))) == "   300 | a = 1\n>  301 | b = 2"

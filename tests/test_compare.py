@@ -11,8 +11,10 @@ import pytest
 from lesson_fixtures import REPO, line_of
 
 from site_src.cli import main
-from site_src.compare import PinnedRecordMissing, compare_runs, drift, numbers_in
-from site_src.records import RecordStore, lesson_key
+from site_src.compare import (BROKE, MAX_REPORT_CHARS, NUMBERS, TEXT, Drift, PinnedRecordMissing, common_versions,
+                               compare_runs, drift, drift_report, numbers_in)
+from site_src.extract import extract_blocks
+from site_src.records import RecordStore, lesson_key, source_key
 from site_src.run import run_lesson
 
 LESSON = "```python\nprint('loss', 0.25)\n```\n\n```python\nprint('device', 'cpu')\n```\n"
@@ -88,6 +90,147 @@ def _newest_record(lesson, pinned, newest, stdouts, torch="2.15.0"):
         block["stdout"] = stdout
     newest.folder(lesson.slug).mkdir(parents=True, exist_ok=True)
     newest.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
+
+
+# ---------------------------------------------- the pieces of compare, without a lesson run
+
+
+def test_numbers_are_read_in_every_notation_and_build_tags_are_dropped():
+    assert numbers_in("-1.5e-3 +2 .5 7. 3E2") == [-0.0015, 2.0, 0.5, 7.0, 300.0]
+    assert numbers_in("torch 2.5.1.dev20240101+cpu on cuda:12, loss 0.5") == [0.5]
+    assert numbers_in("version 2.5.1 without a build tag") == [2.5, 0.1]  # not a build string: its numbers count
+
+
+def test_a_missing_cpu_run_is_named_before_a_missing_gpu_run(lessons):
+    lesson = lessons.markdown("01-demo", LESSON)
+    nowhere = RecordStore(lessons.root / "nowhere")
+    (problem,) = compare_runs(lesson, nowhere, nowhere)
+    assert (problem.path, problem.line, problem.message) == ("lessons/01-demo/index.md", None, "no CPU record to compare")
+    assert problem.fix == "run `pytest lessons` and `pytest lessons --device cuda` first"
+
+
+def _pinned_and_newest(lessons, before: list[dict], after: list[dict] | None, body: str = DRIFTING):
+    """Records of the current code as the pinned and the newest runs would leave them, without running."""
+    lesson = lessons.markdown("01-demo", body)
+    stores = []
+    for name, blocks, torch in (("records", before, "2.14.1"), ("records-newest", after, "2.15.0")):
+        store = RecordStore(lessons.root / "build" / name)
+        stores.append(store)
+        if blocks is None:
+            continue
+        store.folder(lesson.slug).mkdir(parents=True, exist_ok=True)
+        record = {"source_key": source_key(lesson), "versions": {"torch": torch}, "blocks": blocks}
+        store.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
+    return lesson, *stores
+
+
+def _ok(stdout: str, **more) -> dict:
+    return {"status": "ok", "stdout": stdout, **more}
+
+
+SAME = [_ok("loss 0.25\n"), _ok("shape [2, 3]\n"), _ok("unchanged 1\n")]
+
+
+def test_a_block_whose_status_changed_broke_and_shows_all_it_printed(lessons):
+    after = [{"status": "failed", "stdout": "", "stderr": "a warning", "error": "ValueError: x",
+              "glue": {"b": 2, "a": 0.5}}, *SAME[1:]]
+    lesson, pinned, newest = _pinned_and_newest(lessons, SAME, after)
+    assert drift(lesson, pinned, newest) == [Drift(
+        "lessons/01-demo/index.md", line_of(lesson.zh.path, "'loss'"), BROKE, "the block was ok and is now failed",
+        "loss 0.25\n", "[stderr]\na warning\n[error] ValueError: x\n[glue] a = 0.5\n[glue] b = 2\n")]
+
+
+def test_other_figures_or_other_words_are_a_change_of_text(lessons):
+    before = [_ok("loss 0.25\n", figures=["f1.png"]), _ok("shape [2, 3]\n"), _ok("built with 2.14.1+cpu\n")]
+    after = [_ok("loss 0.25\n", figures=["f1.png", "f2.png"]), _ok("size [2, 3]\n"), _ok("built with 2.15.0+cpu\n")]
+    lesson, pinned, newest = _pinned_and_newest(lessons, before, after)
+    assert [(d.line, d.kind, d.summary) for d in drift(lesson, pinned, newest)] == [
+        (line_of(lesson.zh.path, "'loss'"), TEXT, "1 figure(s) before, 2 now"),
+        (line_of(lesson.zh.path, "'shape'"), TEXT, "the output's text changed (its numbers agree within the tolerance)")]
+
+
+def test_no_newest_record_of_this_code_is_a_break_of_the_whole_lesson(lessons):
+    lesson, pinned, newest = _pinned_and_newest(lessons, SAME, None)
+    gone = [Drift("lessons/01-demo/index.md", None, BROKE, "the newest run left no record of this code", "", "")]
+    assert drift(lesson, pinned, newest) == gone
+    newest.folder(lesson.slug).mkdir(parents=True)
+    newest.record_path(lesson.slug).write_text(json.dumps({"source_key": "other code", "blocks": SAME}))
+    assert drift(lesson, pinned, newest) == gone
+
+
+@pytest.mark.parametrize(("failure", "summary"), [("Killed\nmore", "Killed"), ("  \n", "the newest run failed")])
+def test_a_failure_that_names_no_line_is_the_lessons(lessons, failure, summary):
+    lesson, pinned, _ = _pinned_and_newest(lessons, SAME, None)
+    assert drift(lesson, pinned, pinned, failure) == [Drift("lessons/01-demo/index.md", None, BROKE, summary, "", failure)]
+
+
+def test_a_failure_belongs_to_the_block_whose_lines_hold_it(lessons):
+    lesson, pinned, _ = _pinned_and_newest(lessons, SAME[:2], None)  # the pinned record of older code had 2 blocks
+    first, second, third = extract_blocks(lesson.zh)
+
+    def old_output(line: int) -> str:
+        (broke,) = drift(lesson, pinned, pinned, f"lessons/01-demo/index.md:{line}: RuntimeError: no")
+        assert (broke.line, broke.summary) == (line, "RuntimeError: no")
+        return broke.old
+
+    assert old_output(second.line) == "shape [2, 3]\n"  # the block's first line
+    assert old_output(first.end_line) == ""  # the closing fence is no block's
+    assert old_output(third.line) == ""  # a block the pinned record does not hold
+
+
+NO_VERSIONS = ({}, {})
+
+
+def test_a_report_without_changes_says_how_many_lessons_agree():
+    report = drift_report(3, [], {"torch": "2.14.1", "torchvision": "0.29.1"}, {"torch": "2.15.0", "torchvision": "0.30.0"})
+    assert report.title == "Newest torch 2.15.0 (torchvision 0.30.0): all 3 lessons print what they print with the pins"
+    assert report.markdown == (
+        "Every lesson ran on torch 2.15.0 and torchvision 0.30.0 (the newest releases) and was compared with the "
+        "pinned run (torch 2.14.1, torchvision 0.29.1): numbers agree within a relative 0.001 (absolute 1e-05); "
+        "any other change of text is listed too.\n\nNothing changed in 3 lessons.\n")
+    assert report.drifts == ()
+    assert drift_report(3, [], *NO_VERSIONS).title == "Newest torch ? (torchvision ?): all 3 lessons print what they print with the pins"
+
+
+def test_a_report_lists_breaks_then_numbers_then_text_and_counts_lessons():
+    drifts = [Drift("b.md", 4, TEXT, "t", "x\n", "y\n"), Drift("a.md", 3, NUMBERS, "n", "1\n", "2\n"),
+              Drift("a.md", None, BROKE, "gone", "", "")]
+    report = drift_report(5, drifts, *NO_VERSIONS)
+    assert report.title == "Newest torch ? (torchvision ?): 3 block(s) changed in 2 lesson(s)"
+    assert report.drifts == tuple(drifts)
+    body = report.markdown.split("\n\n", 1)[1]
+    assert body == ("## Broke (1)\n\n### `a.md`\n\ngone\n\nPinned run (torch ?):\n\n```text\n(no output)\n```\n\n"
+                    "Newest run (torch ?):\n\n```text\n(no output)\n```\n\n"
+                    "## Numbers drifted (1)\n\n### `a.md:3`\n\nn\n\n```diff\n--- torch ?\n+++ torch ?\n@@ -1 +1 @@\n-1\n+2\n```\n\n"
+                    "## Text changed (numbers within tolerance) (1)\n\n### `b.md:4`\n\nt\n\n"
+                    "```diff\n--- torch ?\n+++ torch ?\n@@ -1 +1 @@\n-x\n+y\n```\n")
+
+
+def test_a_diff_keeps_two_lines_of_context_and_a_fence_longer_than_any_backticks_inside():
+    old, new = "a\nb\nc\nd\ne\n", "a\nb\nc\nd\n```x````\n"
+    (markdown,) = [drift_report(1, [Drift("a.md", 1, TEXT, "t", old, new)], *NO_VERSIONS).markdown]
+    assert markdown.endswith("`````diff\n--- torch ?\n+++ torch ?\n@@ -3,3 +3,3 @@\n c\n d\n-e\n+```x````\n`````\n")
+    broke = drift_report(1, [Drift("a.md", 1, BROKE, "s", "`a`\n", "``b``\n")], *NO_VERSIONS).markdown
+    assert "```text\n`a`\n```\n" in broke and "```text\n``b``\n```\n" in broke
+
+
+def test_a_report_longer_than_an_issue_holds_is_cut_with_a_note():
+    def report(chars: int) -> str:
+        return drift_report(1, [Drift("a.md", 1, BROKE, "s", "x" * chars + "\n", "")], *NO_VERSIONS).markdown
+
+    fits = MAX_REPORT_CHARS - len(report(1)) + 1  # the longest output whose report is not cut
+    assert len(report(fits)) == MAX_REPORT_CHARS and "is cut here" not in report(fits)
+    note = "\n\n(The report is cut here: the run's `drift-report` artifact holds all of it.)\n"
+    cut = report(fits + 1)
+    assert len(cut) == MAX_REPORT_CHARS + len(note) and cut.endswith(note)
+    one_more = report(fits).replace("```text\nx", "```text\nxx", 1)  # the report before it is cut
+    assert cut == one_more[:MAX_REPORT_CHARS] + note
+
+
+def test_the_versions_most_records_ran_with_are_the_common_ones():
+    records = [{"versions": {"torch": "2.1"}}, {"versions": {"torch": "2.2", "numpy": "1.0"}},
+               {"versions": {"torch": "2.2"}}, {}]
+    assert common_versions(records) == {"torch": "2.2", "numpy": "1.0"}
 
 
 def test_drift_sorts_changed_blocks_into_numbers_and_text(lessons):

@@ -100,3 +100,29 @@ def test_code_the_tokenizer_rejects_is_compared_as_written(lessons):
     assert problem.line == line_of(lesson.en.path, "缩进错误")
     same = lessons.markdown("02-demo", broken, broken)
     assert check_parity(same) == []
+
+
+def test_alt_text_may_differ_however_the_option_is_spaced(lessons):
+    zh = "```python\n#|alt: 一张图\nprint(1)\n```\n"
+    lesson = lessons.markdown("01-demo", zh, zh.replace("#|alt: 一张图", "#|  alt : a figure"))
+    assert check_parity(lesson) == []
+
+
+def test_spaces_at_a_line_end_or_before_a_comment_do_not_count_after_option_lines(lessons):
+    zh = "```python\n#| raises: KeyError\nd = {}  # 空字典\nd[1]  # 键不存在\n```\n"
+    en = "```python\n#| raises: KeyError   \nd = {} # an empty dict\nd[1]      # no such key\n```\n"
+    assert check_parity(lessons.markdown("01-demo", zh, en)) == []
+
+
+def test_a_drift_and_a_missing_line_say_what_differs_and_where(lessons):
+    en = ZH.replace("print(sum(x))", "print( max(x) )")
+    lesson = lessons.markdown("01-demo", ZH, en)
+    (problem,) = check_parity(lesson)
+    zh_line = line_of(lesson.zh.path, "print(sum(x))")
+    assert problem.message == (f"code differs from lessons/01-demo/index.md:{zh_line}: "
+                               "en `print( max(x) )` vs zh `print(sum(x))`")
+    lesson = lessons.markdown("02-demo", ZH, ZH.replace("print(sum(x))\n", ""))
+    (problem,) = check_parity(lesson)
+    first = line_of(lesson.zh.path, "```python") + 1
+    assert problem.message == ("line `print(sum(x))` has no counterpart in the other language "
+                               f"(blocks at lessons/02-demo/index.md:{first} and lessons/02-demo/index.en.md:{first})")

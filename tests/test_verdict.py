@@ -204,3 +204,22 @@ def test_any_exception_name_can_be_promised(expected):
 def test_a_report_marks_a_line_past_256():
     far = LessonBlock(index=0, path=PATH, line=300, code_line=300, code="a = 1\nb = 2")
     assert show_block(far, int(built("301"))) == "   300 | a = 1\n>  301 | b = 2"
+
+
+def test_a_record_of_a_block_that_did_not_run_holds_nothing_but_its_place():
+    record = skipped_record(block(gpu=True), "cpu")
+    assert (record.stdout, record.stderr, record.error, record.figures) == ("", "", "", [])
+    assert (record.seconds, record.glue, record.outputs) == (0.0, {}, []) and type(record.seconds) is float
+
+
+def test_an_error_reported_without_its_classes_is_an_error_not_a_timeout():
+    _, problem = judged(block(), {"error": {"text": "boom", "line": 11}})
+    assert (problem.kind, problem.summary, problem.line) == ("error", "boom", 11)
+    _, problem = judged(block(raises="ValueError"), {"error": {"types": [], "text": "boom"}})
+    assert (problem.kind, problem.summary) == ("wrong-exception", "this block must raise ValueError but raised boom")
+
+
+def test_why_a_glued_value_is_missing_is_found_by_the_name_the_child_reported():
+    facts = {"glue": {"loss": 0.25}, "glue_error": {"name": built("a", "cc"), "text": "NameError: correct"}}
+    _, problem = judged(GLUED, facts)
+    assert problem.summary == "`#| glue: acc` could not be recorded: NameError: correct"

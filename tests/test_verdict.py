@@ -223,3 +223,6 @@ def test_why_a_glued_value_is_missing_is_found_by_the_name_the_child_reported():
     facts = {"glue": {"loss": 0.25}, "glue_error": {"name": built("a", "cc"), "text": "NameError: correct"}}
     _, problem = judged(GLUED, facts)
     assert problem.summary == "`#| glue: acc` could not be recorded: NameError: correct"
+    for other in ("aaa", "zzz"):  # another name's error, sorting before or after the missing one
+        _, problem = judged(GLUED, {"glue": {"loss": 0.25}, "glue_error": {"name": other, "text": "NameError"}})
+        assert problem.summary == "`#| glue: acc` could not be recorded: the run reported no value for it"

@@ -11,7 +11,7 @@ from site_src.checks import static_problems
 from site_src.downloads import download_notebook, download_script
 from site_src.extract import extract_blocks
 from site_src.glue import bind_prose, check_placeholders, check_values, glue_value, prose_placeholders
-from site_src.lessons import discover_lessons
+from site_src.lessons import LessonSource, discover_lessons
 from site_src.records import RecordStore
 from site_src.render import RecordedLesson, render_markdown_lesson, render_notebook
 from site_src.run import run_lesson
@@ -273,3 +273,15 @@ def test_a_lesson_whose_blocks_cannot_be_read_gets_their_problems_not_an_excepti
 def test_a_notebooks_header_is_not_prose(lessons):
     lesson = lessons.notebook("02-nb", NOTEBOOK_ZH, NOTEBOOK_EN, title="训练 {{ accuracy }}")
     assert [p.line for p in prose_placeholders(lesson.zh)] == [line_of(lesson.zh.path, "准确率")]
+
+
+def test_an_indented_code_block_is_code_from_its_first_line(lessons):
+    lesson = lessons.markdown("01-train", 'Prose: {{ x }}\n\n    print("{{ not_glue }}")\n    print(2)\n\nAfter.\n')
+    assert [(p.name, p.line) for p in prose_placeholders(lesson.zh)] == [("x", line_of(lesson.zh.path, "Prose:"))]
+
+
+def test_a_notebooks_code_before_its_first_marker_is_not_prose_from_the_first_line(tmp_path):
+    path = tmp_path / "index.py"
+    path.write_text("value = '{{ not_prose }}'\n\n# %% [markdown]\n# The value is {{ shown }}.\n", encoding="utf-8")
+    source = LessonSource(path=path, rel="lessons/02-nb/index.py", lang="zh", format="notebook")
+    assert [(p.name, p.line) for p in prose_placeholders(source)] == [("shown", 4)]

@@ -141,11 +141,17 @@ def test_a_block_whose_status_changed_broke_and_shows_all_it_printed(lessons):
 
 
 def test_other_figures_or_other_words_are_a_change_of_text(lessons):
-    before = [_ok("loss 0.25\n", figures=["f1.png"]), _ok("shape [2, 3]\n"), _ok("built with 2.14.1+cpu\n")]
-    after = [_ok("loss 0.25\n", figures=["f1.png", "f2.png"]), _ok("size [2, 3]\n"), _ok("built with 2.15.0+cpu\n")]
+    before = [_ok("loss 0.25\n", figures=["f1.png"]), _ok("shape [2, 3]\n", figures=["f1.png", "f2.png"]),
+              _ok("built with 2.14.1+cpu\n")]
+    after = [_ok("loss 0.25\n", figures=["f1.png", "f2.png"]), _ok("shape [2, 3]\n", figures=["f1.png"]),
+             _ok("built with 2.15.0+cpu\n")]
     lesson, pinned, newest = _pinned_and_newest(lessons, before, after)
     assert [(d.line, d.kind, d.summary) for d in drift(lesson, pinned, newest)] == [
         (line_of(lesson.zh.path, "'loss'"), TEXT, "1 figure(s) before, 2 now"),
+        (line_of(lesson.zh.path, "'shape'"), TEXT, "2 figure(s) before, 1 now")]
+    after[1] = _ok("size [2, 3]\n", figures=["f1.png", "f2.png"])
+    lesson, pinned, newest = _pinned_and_newest(lessons, before, after)
+    assert [(d.line, d.kind, d.summary) for d in drift(lesson, pinned, newest)][1:] == [
         (line_of(lesson.zh.path, "'shape'"), TEXT, "the output's text changed (its numbers agree within the tolerance)")]
 
 
@@ -154,8 +160,18 @@ def test_no_newest_record_of_this_code_is_a_break_of_the_whole_lesson(lessons):
     gone = [Drift("lessons/01-demo/index.md", None, BROKE, "the newest run left no record of this code", "", "")]
     assert drift(lesson, pinned, newest) == gone
     newest.folder(lesson.slug).mkdir(parents=True)
-    newest.record_path(lesson.slug).write_text(json.dumps({"source_key": "other code", "blocks": SAME}))
-    assert drift(lesson, pinned, newest) == gone
+    for other_code in ("0" * 20, "g" * 20):  # a key of other code, sorting before or after this code's
+        newest.record_path(lesson.slug).write_text(json.dumps({"source_key": other_code, "blocks": SAME}))
+        assert drift(lesson, pinned, newest) == gone
+
+
+@pytest.mark.parametrize("other_code", ["0" * 20, "g" * 20])
+def test_a_pinned_record_of_other_code_is_no_baseline_whichever_way_its_key_sorts(lessons, other_code):
+    lesson, pinned, _ = _pinned_and_newest(lessons, SAME, None)
+    record = json.loads(pinned.record_path(lesson.slug).read_text(encoding="utf-8"))
+    pinned.record_path(lesson.slug).write_text(json.dumps({**record, "source_key": other_code}), encoding="utf-8")
+    with pytest.raises(PinnedRecordMissing):
+        drift(lesson, pinned, pinned)
 
 
 @pytest.mark.parametrize(("failure", "summary"), [("Killed\nmore", "Killed"), ("  \n", "the newest run failed")])
@@ -165,7 +181,7 @@ def test_a_failure_that_names_no_line_is_the_lessons(lessons, failure, summary):
 
 
 def test_a_failure_belongs_to_the_block_whose_lines_hold_it(lessons):
-    lesson, pinned, _ = _pinned_and_newest(lessons, SAME[:2], None)  # the pinned record of older code had 2 blocks
+    lesson, pinned, _ = _pinned_and_newest(lessons, SAME[:1], None)  # a pinned record of 1 block
     first, second, third = extract_blocks(lesson.zh)
 
     def old_output(line: int) -> str:
@@ -173,9 +189,9 @@ def test_a_failure_belongs_to_the_block_whose_lines_hold_it(lessons):
         assert (broke.line, broke.summary) == (line, "RuntimeError: no")
         return broke.old
 
-    assert old_output(second.line) == "shape [2, 3]\n"  # the block's first line
+    assert old_output(first.line) == "loss 0.25\n"  # the block's first line
     assert old_output(first.end_line) == ""  # the closing fence is no block's
-    assert old_output(third.line) == ""  # a block the pinned record does not hold
+    assert old_output(second.line) == old_output(third.line) == ""  # blocks the pinned record does not hold
 
 
 NO_VERSIONS = ({}, {})

@@ -138,6 +138,8 @@ def test_a_block_whose_status_changed_broke_and_shows_all_it_printed(lessons):
     assert drift(lesson, pinned, newest) == [Drift(
         "lessons/01-demo/index.md", line_of(lesson.zh.path, "'loss'"), BROKE, "the block was ok and is now failed",
         "loss 0.25\n", "[stderr]\na warning\n[error] ValueError: x\n[glue] a = 0.5\n[glue] b = 2\n")]
+    lesson, pinned, newest = _pinned_and_newest(lessons, after, SAME)  # a change of status either way
+    assert [d.summary for d in drift(lesson, pinned, newest)] == ["the block was failed and is now ok"]
 
 
 def test_other_figures_or_other_words_are_a_change_of_text(lessons):
@@ -178,6 +180,16 @@ def test_a_pinned_record_of_other_code_is_no_baseline_whichever_way_its_key_sort
 def test_a_failure_that_names_no_line_is_the_lessons(lessons, failure, summary):
     lesson, pinned, _ = _pinned_and_newest(lessons, SAME, None)
     assert drift(lesson, pinned, pinned, failure) == [Drift("lessons/01-demo/index.md", None, BROKE, summary, "", failure)]
+
+
+def test_a_failure_inside_a_block_of_this_file_belongs_to_that_block(lessons):
+    body = "```python\nx = 1\ny = 2\nprint('xy', x + y)\n```\n"
+    lesson, pinned, _ = _pinned_and_newest(lessons, [_ok("xy 3\n")], None, body=body)
+    middle = line_of(lesson.zh.path, "y = 2")
+    for path, old in (("lessons/01-demo/index.md", "xy 3\n"), ("lessons/01-demo/index.en.md", ""),
+                      ("lessons/02-other/index.md", "")):  # this file, and files sorting before and after it
+        (broke,) = drift(lesson, pinned, pinned, f"{path}:{middle}: RuntimeError: no")
+        assert (broke.path, broke.line, broke.old) == (path, middle, old)
 
 
 def test_a_failure_belongs_to_the_block_whose_lines_hold_it(lessons):
@@ -228,6 +240,8 @@ def test_a_diff_keeps_two_lines_of_context_and_a_fence_longer_than_any_backticks
     assert markdown.endswith("`````diff\n--- torch ?\n+++ torch ?\n@@ -3,3 +3,3 @@\n c\n d\n-e\n+```x````\n`````\n")
     broke = drift_report(1, [Drift("a.md", 1, BROKE, "s", "`a`\n", "``b``\n")], *NO_VERSIONS).markdown
     assert "```text\n`a`\n```\n" in broke and "```text\n``b``\n```\n" in broke
+    fenced = drift_report(1, [Drift("a.md", 1, BROKE, "s", "```py\n", "")], *NO_VERSIONS).markdown
+    assert "````text\n```py\n````\n" in fenced
 
 
 def test_a_report_longer_than_an_issue_holds_is_cut_with_a_note():

@@ -146,9 +146,20 @@ def _broke(lesson: Lesson, blocks: list[LessonBlock], old: dict, failure: str) -
     match = FAILURE_WHERE.match(first)
     path, line = (match["path"], int(match["line"])) if match else (lesson.zh.rel, None)
     summary = match["summary"] if match else (first or "the newest run failed")
-    block = next((b for b in blocks if line is not None and b.path == path and b.line <= line < b.end_line), None)
+    block = _block_at(blocks, path, line)
     before = old["blocks"][block.index] if block is not None and block.index < len(old["blocks"]) else {}
     return Drift(path, line, BROKE, summary, _shown(before), failure)
+
+
+def _block_at(blocks: list[LessonBlock], path: str, line: int | None) -> LessonBlock | None:
+    """The block whose lines hold this line of this file. A Markdown block ends at its closing
+    fence; a notebook's block has no end line (0), so it ends where the next block begins."""
+    following = [*(block.line for block in blocks[1:]), math.inf]
+    for block, next_line in zip(blocks, following):
+        end = block.end_line or next_line
+        if line is not None and block.path == path and block.line <= line < end:
+            return block
+    return None
 
 
 @dataclass(frozen=True)

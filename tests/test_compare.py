@@ -193,6 +193,18 @@ def test_a_failure_inside_a_block_of_this_file_belongs_to_that_block(lessons):
         assert (broke.path, broke.line, broke.old) == (path, middle, old)
 
 
+def test_a_failure_in_a_notebook_lesson_belongs_to_the_cell_that_holds_its_line(lessons):
+    body = "# %%\nx = 1\ny = 2\nprint('xy', x + y)\n\n# %% [markdown]\n# Prose.\n\n# %%\nprint('z', 4)\n"
+    lesson = lessons.notebook("01-demo", body)
+    pinned = RecordStore(lessons.root / "build" / "records")
+    pinned.folder(lesson.slug).mkdir(parents=True)
+    record = {"source_key": source_key(lesson), "blocks": [_ok("xy 3\n"), _ok("z 4\n")]}
+    pinned.record_path(lesson.slug).write_text(json.dumps(record), encoding="utf-8")
+    for text, old in (("y = 2", "xy 3\n"), ("print('z'", "z 4\n")):
+        (broke,) = drift(lesson, pinned, pinned, f"lessons/01-demo/index.py:{line_of(lesson.zh.path, text)}: E: no")
+        assert broke.old == old
+
+
 def test_a_failure_belongs_to_the_block_whose_lines_hold_it(lessons):
     lesson, pinned, _ = _pinned_and_newest(lessons, SAME[:1], None)  # a pinned record of 1 block
     first, second, third = extract_blocks(lesson.zh)

@@ -17,7 +17,8 @@ from .lessons import find_lesson, needs_newer_torch
 from .links import check_alt_text
 from .pins import installed_version
 from .problems import LessonError
-from .records import RecordStore, record_differences
+from .compare import record_differences
+from .records import RecordStore
 from .run import RunOutcome, default_store, run_lesson
 
 

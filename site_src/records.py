@@ -152,35 +152,6 @@ class RecordStore:
         self.save(lesson, key, result, None)
 
 
-def record_differences(first: dict, first_store: RecordStore, second: dict, second_store: RecordStore) -> list[str]:
-    """How two records of one lesson differ, beyond the time each block took and the machine
-    and date of the run: a block's status, output, error, glued values, figures and files
-    (by their bytes), the failure. Empty when the two runs did the same."""
-    differences = []
-    if first.get("failure") != second.get("failure"):
-        differences.append(f"the failure: {first.get('failure')!r:.300} / {second.get('failure')!r:.300}")
-    first_blocks, second_blocks = first.get("blocks", []), second.get("blocks", [])
-    if len(first_blocks) != len(second_blocks):
-        differences.append(f"the number of blocks recorded: {len(first_blocks)} / {len(second_blocks)}")
-    for one, other in zip(first_blocks, second_blocks):
-        where = f"block {one.get('index', 0) + 1} (line {one.get('line')})"
-        for name in sorted(set(one) | set(other)):
-            if name != "seconds" and one.get(name) != other.get(name):
-                differences.append(f"{where}, {name}: {one.get(name)!r:.300} / {other.get(name)!r:.300}")
-        for name in one.get("figures", []):
-            if _bytes(first_store.folder(first["slug"]) / name) != _bytes(second_store.folder(second["slug"]) / name):
-                differences.append(f"{where}, figure {name}: the images differ")
-        for name in one.get("outputs", []):
-            if (_bytes(first_store.outputs_folder(first["slug"]) / name)
-                    != _bytes(second_store.outputs_folder(second["slug"]) / name)):
-                differences.append(f"{where}, file outputs/{name}: the contents differ")
-    return differences
-
-
-def _bytes(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
-
-
 def _missing_or_failed_block(lesson: Lesson, record: dict, device: str) -> str | None:
     blocks, recorded = extract_blocks(lesson.zh), record.get("blocks")
     if not isinstance(recorded, list) or len(recorded) != len(blocks):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from site_src.records import RecordStore, record_differences
+from site_src.compare import record_differences
+from site_src.records import RecordStore
 from site_src.run import run_lesson
 from site_src.sandbox import PACKAGE_ROOT, Limits, Sandbox, choose
 from site_src.warm import WarmStart
@@ -64,14 +65,6 @@ def test_a_lesson_records_the_same_warm_and_cold(lessons, warm):
     assert (cold.warm, forked.warm) == (False, True)
     assert stdout(cold) == stdout(forked) and stdout(cold).endswith(" 1\n")
     assert record_differences(forked.record, warm_store, cold.record, cold_store) == []
-
-
-def test_records_that_differ_are_told_apart():
-    first = {"slug": "x", "failure": None, "blocks": [{"index": 0, "line": 3, "stdout": "1\n", "seconds": 0.1}]}
-    second = {"slug": "x", "failure": None, "blocks": [{"index": 0, "line": 3, "stdout": "2\n", "seconds": 0.5}]}
-    store = RecordStore(Path("/nonexistent"))
-    assert record_differences(first, store, {**first, "blocks": [{**first["blocks"][0], "seconds": 9}]}, store) == []
-    assert record_differences(first, store, second, store) == ["block 1 (line 3), stdout: '1\\n' / '2\\n'"]
 
 
 def test_each_lesson_starts_from_the_untouched_server(lessons, warm):

@@ -125,7 +125,8 @@ class Preview:
             outcome = run_lesson(lessons[slug], default_store(self.root / "lessons"), warm=self.warm)
             if not outcome.cached:
                 languages |= {"zh", "en"}  # the outputs changed: both pages show them
-                print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s", flush=True)
+                print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s"
+                      f"{' (forked from the warm interpreter)' if outcome.warm else ''}", flush=True)
             if outcome.failure:
                 print(outcome.failure, flush=True)
                 failures.append(outcome.failure)

@@ -11,7 +11,7 @@ matplotlib``: 2–3.5 s here). A warm server pays that once per pytest worker or
   pipe, stdout, stderr) over a Unix socket; ``run.py`` watches, judges and, if need be,
   kills the child exactly as it does a cold one (killing a warm child kills the server).
 - **Server side** (``python -m site_src.warm``, inside the sandbox): imports
-  ``WARM_MODULES`` and nothing of any lesson, makes itself non-dumpable (lesson code
+  ``WARM_MODULES`` and the runner, and nothing of any lesson, makes itself non-dumpable (lesson code
   cannot ptrace it or read its memory) and the subreaper of everything a lesson starts,
   then forks one child per request. The child keeps only its three descriptors, takes
   the lesson's environment, directory and fresh RNG seeds, and runs ``runner.main`` as a
@@ -54,6 +54,7 @@ from pathlib import Path
 from .sandbox import PACKAGE_ROOT, Limits, Sandbox, child_environment
 
 WARM_MODULES = ("numpy", "torch", "torchvision", "matplotlib.pyplot")
+HARNESS_MODULES = ("site_src.runner", "jupytext")  # ours: the runner, and the reader of notebook lessons
 READY_TIMEOUT = 180.0  # seconds for the server's imports, on a loaded machine
 MESSAGE_BYTES = 1 << 20
 PRIVATE_FOLDERS = ("/tmp", "/dev/shm", "/dev/mqueue")  # inside the sandbox: emptied after each lesson
@@ -284,7 +285,7 @@ def _prepare() -> str | None:
     """Import the warm modules and lock the server down; the problem if it cannot be made safe."""
     if Path("/proc/1/comm").read_text().strip() != "bwrap":
         return "not inside a bubblewrap sandbox (the server kills every other process of its PID namespace)"
-    for name in WARM_MODULES:
+    for name in WARM_MODULES + HARNESS_MODULES:
         importlib.import_module(name)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) or libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0):

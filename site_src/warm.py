@@ -120,13 +120,16 @@ class WarmStart:
     @contextlib.contextmanager
     def lesson_workdir(self, slug: str):
         """A new working directory in the warm root; afterwards the whole root is emptied
-        (a lesson may have written beside its own directory)."""
-        root = self.server.root
+        (a lesson may have written beside its own directory), and a server that was killed
+        during the lesson is thrown away (only now: the parent reads figures from the root)."""
+        server = self.server
         try:
-            yield Path(tempfile.mkdtemp(prefix=f"lesson-{slug}-", dir=root))
+            yield Path(tempfile.mkdtemp(prefix=f"lesson-{slug}-", dir=server.root))
         finally:
-            with contextlib.suppress(FileNotFoundError):  # gone with a discarded server
-                empty_folder(root)
+            if server.process.poll() is None:
+                empty_folder(server.root)
+            else:
+                self.discard()
 
     def start_child(self, request: dict, fds: list[int]) -> WarmChild:
         """Have the server fork the lesson's child, handing it `fds` (report, stdout, stderr)."""
@@ -134,13 +137,11 @@ class WarmStart:
         return WarmChild(self, self.server)
 
     def discard(self) -> None:
-        """Kill the server's whole sandbox; the next lesson starts a new server."""
+        """Kill the server's whole sandbox and remove its root; the next lesson starts a new server."""
         server, self.server = self.server, None
         if server is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait()
+        kill_sandbox(server)
         server.control.close()
         with contextlib.suppress(OSError):
             empty_folder(server.root)
@@ -179,14 +180,22 @@ class WarmChild:
         ended = json.loads(message) if message else {"ended": -signal.SIGKILL, "restart": True}
         self.returncode = int(ended["ended"])
         if ended.get("restart"):
-            self.warm.discard()
+            kill_sandbox(self.server)  # thrown away after the lesson (WarmStart.lesson_workdir)
         return self.returncode
 
     def finish(self) -> None:
-        """End the run: if the child has not ended by itself, the server goes with it."""
+        """End the run: if the child has not ended by itself, the server's sandbox goes with it."""
         if self.poll() is None:
-            self.warm.discard()
+            kill_sandbox(self.server)
             self.returncode = -signal.SIGKILL
+
+
+def kill_sandbox(server: WarmServer) -> None:
+    """Kill the server's sandbox: its first process, and with it (``--die-with-parent``, the
+    end of the PID namespace) every process in it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
 
 
 def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:

@@ -162,7 +162,12 @@ def test_a_lesson_that_kills_the_server_fails_and_the_next_gets_a_new_one(lesson
 
 
 def test_a_lesson_killed_at_its_time_limit_takes_the_server_with_it(lessons, warm):
+    """…but only after the parent took the figures of the blocks before (they are in its root)."""
     sleeper = lessons.markdown("01-sleeper", lesson_text("""
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        plt.show()
+    """, """
         #| timeout: 1
         import signal, time
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
@@ -170,7 +175,8 @@ def test_a_lesson_killed_at_its_time_limit_takes_the_server_with_it(lessons, war
     """))
     after = lessons.markdown("02-after", lesson_text("print('fine')"))
     store = RecordStore(lessons.root / "records")
-    assert "exceeded its time limit" in run_lesson(sleeper, store, warm=warm).failure
+    killed = run_lesson(sleeper, store, warm=warm)
+    assert "exceeded its time limit" in killed.failure, killed.failure
     assert stdout(run_lesson(after, store, warm=warm)) == "fine\n"
     assert warm.servers_started == 2
 

@@ -15,6 +15,7 @@ banner on every page, while the server keeps running on the last good build.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -27,6 +28,8 @@ from .checks import static_problems
 from .lessons import FOLDER_PATTERN, Lesson, discover_lessons
 from .problems import LessonError
 from .run import default_store, run_lesson
+from .sandbox import Limits, SandboxUnavailable, choose
+from .warm import WarmStart
 from .site import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
 
 EVENTS_PATH = "/__preview__/events"
@@ -101,6 +104,7 @@ class Preview:
 
     root: Path
     state: PreviewState = field(default_factory=PreviewState)
+    warm: WarmStart = field(default_factory=WarmStart)  # a code edit re-runs its lesson forked from it
 
     def lessons(self) -> list[Lesson]:
         return discover_lessons(self.root / "lessons")
@@ -118,10 +122,11 @@ class Preview:
             return problems
         languages, failures = set(plan.languages), []
         for slug in plan.lessons:
-            outcome = run_lesson(lessons[slug], default_store(self.root / "lessons"))
+            outcome = run_lesson(lessons[slug], default_store(self.root / "lessons"), warm=self.warm)
             if not outcome.cached:
                 languages |= {"zh", "en"}  # the outputs changed: both pages show them
-                print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s", flush=True)
+                print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s"
+                      f"{' (forked from the warm interpreter)' if outcome.warm else ''}", flush=True)
             if outcome.failure:
                 print(outcome.failure, flush=True)
                 failures.append(outcome.failure)
@@ -142,9 +147,14 @@ class Preview:
     def start(self) -> list[str]:
         """Run every stale lesson and build both languages from scratch, before serving."""
         lessons = self.lessons()
-        failures = [outcome.failure for outcome in (run_lesson(lesson, default_store(self.root / "lessons"))
-                                                   for lesson in lessons) if outcome.failure]
+        failures = [outcome.failure for outcome in (run_lesson(lesson, default_store(self.root / "lessons"),
+                                                               warm=self.warm) for lesson in lessons) if outcome.failure]
         return failures + self.build(("zh", "en"), dirty=False)
+
+    def warm_up(self) -> None:
+        """Start the warm server now, so that the first code edit does not wait for its imports."""
+        with contextlib.suppress(SandboxUnavailable):
+            self.warm.serves(choose(), "cpu", Limits(), self.root.resolve())
 
 
 def watch_and_refresh(preview: Preview, stop: threading.Event) -> None:
@@ -230,6 +240,7 @@ def run_preview(root: Path, port: int) -> None:
     """``make preview``: build, serve, watch, until Ctrl+C."""
     preview = Preview(root)
     preview.state.publish(preview.start())
+    preview.warm_up()
     for problem in preview.state.problems:
         print(problem, flush=True)
     prefix = site_prefix(root)
@@ -245,3 +256,4 @@ def run_preview(root: Path, port: int) -> None:
     finally:
         stop.set()
         server.shutdown()
+        preview.warm.close()

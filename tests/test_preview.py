@@ -40,6 +40,24 @@ def test_saves_in_one_batch_are_merged():
     assert plan == Plan(("01-tensors",), ("zh", "en"))
 
 
+def test_a_code_edit_reruns_its_lesson_forked_from_the_warm_interpreter(lessons, monkeypatch, capsys):
+    from site_src.preview import Preview
+
+    lessons.markdown("01-demo", "```python\nprint('first')\n```\n")
+    preview = Preview(lessons.root)
+    monkeypatch.setattr(preview, "build", lambda languages, dirty=True: [])  # the build is tested below
+    try:
+        preview.warm_up()
+        assert preview.refresh(Plan(("01-demo",), ("zh",))) == []
+        assert "preview: 01-demo ran in" in capsys.readouterr().out
+        lessons.markdown("01-demo", "```python\nprint('edited')\n```\n")
+        assert preview.refresh(Plan(("01-demo",), ("zh",))) == []
+        assert "(forked from the warm interpreter)" in capsys.readouterr().out
+        assert preview.warm.servers_started == 1
+    finally:
+        preview.warm.close()
+
+
 # ------------------------------------------------------------------- in a real browser
 
 

@@ -467,3 +467,21 @@ def test_two_runs_differ_in_their_figures_files_and_failure(tmp_path):
     assert record_differences({**record, "failure": {"line": 3}}, first, record, first)[0].startswith("the failure")
     assert record_differences({**record, "blocks": []}, first, record, first) == [
         "the number of blocks recorded: 0 / 1"]
+
+
+def test_a_field_only_one_run_has_is_a_difference_and_so_is_a_longer_run_either_way(tmp_path):
+    store = RecordStore(tmp_path)
+    one = {"slug": "x", "blocks": [block("", error="ValueError: x"), block("2\n")]}
+    other = {"slug": "x", "blocks": [block("")]}
+    assert record_differences(one, store, other, store) == [
+        "the number of blocks recorded: 2 / 1", "block 1 (line 3), error: 'ValueError: x' / None"]
+    assert record_differences(other, store, one, store) == [
+        "the number of blocks recorded: 1 / 2", "block 1 (line 3), error: None / 'ValueError: x'"]
+
+
+def test_records_as_read_from_their_files_compare_by_value(tmp_path):
+    """record.json gives equal values that are not the same objects (nor the same as this module's literals)."""
+    store = RecordStore(tmp_path)
+    record = {"slug": "x", "failure": {"line": 3, "kind": "error"}, "blocks": [block("1\n", glue={"acc": 0.5})]}
+    rerun = {**record, "blocks": [block("1\n", seconds=9.0, glue={"acc": 0.5, "fit_seconds": 2.0})]}
+    assert record_differences(json.loads(json.dumps(record)), store, json.loads(json.dumps(rerun)), store) == []

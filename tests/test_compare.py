@@ -485,3 +485,21 @@ def test_records_as_read_from_their_files_compare_by_value(tmp_path):
     record = {"slug": "x", "failure": {"line": 3, "kind": "error"}, "blocks": [block("1\n", glue={"acc": 0.5})]}
     rerun = {**record, "blocks": [block("1\n", seconds=9.0, glue={"acc": 0.5, "fit_seconds": 2.0})]}
     assert record_differences(json.loads(json.dumps(record)), store, json.loads(json.dumps(rerun)), store) == []
+
+
+def test_figures_and_files_differ_whichever_way_their_bytes_sort_and_equal_ones_do_not(tmp_path):
+    first, second = RecordStore(tmp_path / "first"), RecordStore(tmp_path / "second")
+    record = {"slug": "x", "blocks": [block("", index=1, line=7, figures=["x-b01-1.png"], outputs=["song.mid"])]}
+
+    def write(store: RecordStore, content: bytes) -> None:
+        store.outputs_folder("x").mkdir(parents=True, exist_ok=True)
+        (store.folder("x") / "x-b01-1.png").write_bytes(content)
+        (store.outputs_folder("x") / "song.mid").write_bytes(content)
+
+    write(first, b"same")
+    write(second, b"same")
+    assert record_differences(record, first, record, second) == []
+    write(second, b"b")
+    expected = ["block 2 (line 7), figure x-b01-1.png: the images differ",
+                "block 2 (line 7), file outputs/song.mid: the contents differ"]
+    assert record_differences(record, first, record, second) == record_differences(record, second, record, first) == expected

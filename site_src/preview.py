@@ -29,8 +29,8 @@ from .lessons import FOLDER_PATTERN, Lesson, discover_lessons
 from .problems import LessonError
 from .run import default_store, run_lesson
 from .sandbox import Limits, SandboxUnavailable, choose
-from .warm import WarmStart
 from .site import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
+from .warm import WarmStart
 
 EVENTS_PATH = "/__preview__/events"
 STATE_PATH = "/__preview__/state.json"

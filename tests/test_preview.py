@@ -27,9 +27,9 @@ LESSON = "01-tensors"
     ("docs/glossary.md", Plan((), ("zh",))),
     ("docs/glossary.en.md", Plan((), ("en",))),
     ("docs/stylesheets/lessons.css", Plan((), ("zh", "en"))),
-    ("mkdocs.yml", Plan((), ("zh", "en"))),
-    ("mkdocs.en.yml", Plan((), ("en",))),
-    ("site_src/overrides/main.html", Plan((), ("zh", "en"))),
+    ("mkdocs.yml", Plan((), ("zh", "en"), clean=True)),
+    ("mkdocs.en.yml", Plan((), ("en",), clean=True)),
+    ("site_src/overrides/main.html", Plan((), ("zh", "en"), clean=True)),
 ])
 def test_a_save_asks_for_the_lesson_and_the_languages_it_touches(changed, plan):
     assert plan_for(REPO, {REPO / changed}) == plan

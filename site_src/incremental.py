@@ -25,6 +25,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
+
 
 @dataclass
 class BuildMemory:
@@ -34,6 +37,7 @@ class BuildMemory:
     titles: dict[str, str] = field(default_factory=dict)  # page src_uri -> title
     search_docs: list[dict] | None = None  # the search index's entries
     lessons: dict[str, tuple[str, list]] = field(default_factory=dict)  # slug -> (inputs key, its files)
+    templates: TemplateCache = field(default_factory=lambda: TemplateCache())  # the theme's, compiled
     # what the build in progress did (reset by ``begin``)
     site_changed: bool = False
     pages: set[str] = field(default_factory=set)  # the urls of the pages of the site now
@@ -81,6 +85,21 @@ class BuildMemory:
         merged.sort(key=lambda doc: order.get(_page_of(doc), len(order)))  # stable: sections stay in order
         self.search_docs = merged
         return merged
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in memory: the theme's are parsed once per preview, not
+    once per build. Jinja keys each by the template's name and checks its source's hash."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
 def _page_of(doc: dict) -> str:

@@ -34,7 +34,7 @@ from site_src.extract import extract_blocks
 from site_src.glossary import glossary_table, load_glossary
 from site_src.glue import check_values
 from site_src.incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
-from site_src.lessons import Lesson, discover_lessons, read_front_matter
+from site_src.lessons import Lesson, discover_lessons, front_matter_text, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
@@ -129,11 +129,16 @@ def on_env(env, config, files):
     they get the titles of the previous build, which the nav and footer of the others show."""
     memory = _memory(config)
     if memory is not None:
-        memory.pages = {file.url for file in files.documentation_pages()}
+        env.bytecode_cache = memory.templates  # the theme's templates compiled once per preview
+        memory.pages = {file.page.url for file in files.documentation_pages() if file.page is not None}
         for file in files.documentation_pages():
             if file.page is not None and file.page.markdown is None:
                 memory.skipped.add(file.src_uri)
                 file.page.title = memory.title_of(file.src_uri)
+        if memory.skipped:
+            # 404.html and sitemap.xml show the nav and the list of pages: a dirty build changed
+            # neither (else the language is rebuilt clean, see BuildMemory.clean_needed).
+            config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
     return env
 
 
@@ -397,7 +402,7 @@ def _site_key(lessons: list[Lesson], lang: str, config) -> str:
     """A key of what pages show of other pages' sources: the lessons (nav, links) and their front
     matter (lesson headers, the home page's table), and the glossary's terms."""
     glossary = Path(config.docs_dir) / GLOSSARY_FILE
-    return inputs_key(lang, *(f"{lesson.slug}:{lesson.format}:{read_front_matter(lesson.sources[lang])!r}"
+    return inputs_key(lang, *(f"{lesson.slug}:{lesson.format}:{front_matter_text(lesson.sources[lang])!r}"
                               for lesson in lessons),
                       glossary.read_bytes() if glossary.exists() else b"")
 

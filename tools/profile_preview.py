@@ -82,7 +82,7 @@ def main() -> None:
                                 encoding="utf-8")
                 plan = plan_for(copy, {path})
                 problems = timed(f"prose edit of {slug} ({plan})", lambda: preview.refresh(plan), arguments.top,
-                                 number == 0)
+                                 number == arguments.repeat - 1)
                 page = copy / "site" / "lessons" / slug / "index.html"
                 shown = f"profiled prose edit {number}" in page.read_text(encoding="utf-8")
                 print(f"   problems: {problems[:3]}; page shows the edit: {shown}")

@@ -2,9 +2,12 @@
 
     .venv/bin/python tools/profile_preview.py [--lessons 01-tensors 02-autograd] [--top 30]
 
-Builds the copy once (as `make preview` starts), then for each lesson edits a paragraph of its
-zh file and times ``Preview.refresh`` (wall and CPU time, this process and its children), with
-cProfile's top entries sorted by cumulative time. The copy's records are the repository's.
+Runs the named lessons (so that their records are fresh) and builds the copy once (as
+`make preview` starts), then for each lesson edits the paragraph under the title of its zh file
+``--repeat`` times and times ``Preview.refresh`` (wall and CPU time, this process and its
+children); the last edit of each lesson runs under cProfile, whose ``--top`` entries are
+printed by cumulative time (cProfile about doubles the time of what it profiles). The copy's
+records and caches are the repository's.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def main() -> None:
         preview = Preview(copy)
         lessons = {lesson.slug: lesson for lesson in discover_lessons(copy / "lessons")}
         for slug in arguments.lessons:  # fresh records, so that a prose edit runs nothing
-            timed(f"run {slug}", lambda: run_lesson(lessons[slug], default_store(copy / "lessons")), 0, False)
+            timed(f"run {slug}", lambda slug=slug: run_lesson(lessons[slug], default_store(copy / "lessons")), 0, False)
         timed("start (both languages, clean)", lambda: preview.build(("zh", "en"), dirty=False), 0, False)
         for slug in arguments.lessons:
             for number in range(arguments.repeat):
@@ -81,7 +84,7 @@ def main() -> None:
                 path.write_text(prose_edited(path.read_text(encoding="utf-8"), path.suffix, number),
                                 encoding="utf-8")
                 plan = plan_for(copy, {path})
-                problems = timed(f"prose edit of {slug} ({plan})", lambda: preview.refresh(plan), arguments.top,
+                problems = timed(f"prose edit of {slug} ({plan})", lambda plan=plan: preview.refresh(plan), arguments.top,
                                  number == arguments.repeat - 1)
                 page = copy / "site" / "lessons" / slug / "index.html"
                 shown = f"profiled prose edit {number}" in page.read_text(encoding="utf-8")

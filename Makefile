@@ -116,9 +116,13 @@ build: setup
 
 ## Run every test: lessons (stale ones), pipeline tests, the strict site build, browser tests.
 ## `make test LESSON=04-linear-regression` re-runs that one lesson and rebuilds the site.
+# In CI every lesson that runs forked from the warm server (site_src/warm.py) runs cold too,
+# and the two records must match; locally lessons run warm only (WARM_CHECK=--warm-check to check).
+WARM_CHECK ?= $(if $(filter true,$(CI)),--warm-check,)
+
 test: setup browser
 ifeq ($(LESSON),)
-	$(PY) -m pytest -q -n $(JOBS) -m "not browser"
+	$(PY) -m pytest -q -n $(JOBS) -m "not browser" $(WARM_CHECK)
 else
 	$(PY) -m pytest -q lessons/$(LESSON) --rerun-lessons
 endif
@@ -135,9 +139,9 @@ extract: setup
 new: setup
 	$(PY) -m site_src new "$(SLUG)" --title "$(TITLE)" --title-en "$(TITLE_EN)" $(if $(NOTEBOOK),--notebook,)
 
-## Timings of the pipeline on this machine (see docs/benchmarks.md)
+## Timings of the pipeline on this machine (see docs/benchmarks.md); STARTS=1: only every lesson run bare, cold and warm
 bench: setup
-	$(PY) -m site_src bench
+	$(PY) -m site_src bench $(if $(STARTS),--starts,)
 
 ## Every lesson on the newest torch and torchvision (needs network), compared with the pinned
 ## run: prints what broke or changed, as the weekly workflow (newest.yml) reports it in an issue.

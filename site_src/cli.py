@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
+    bench.add_argument("--starts", action="store_true",
+                       help="only the sums of every lesson run bare, through the harness cold, and warm")
     mutate = commands.add_parser("mutate", help="mutation-test the stages that decide a page (cosmic-ray; slow)")
     mutate.add_argument("modules", nargs="*", help="e.g. parity records (default: all of them)")
     new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
@@ -251,7 +253,7 @@ def cmd_weight(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import print_figures, run_benchmark
 
-    print_figures(run_benchmark(args.root, args.lesson))
+    print_figures(run_benchmark(args.root, args.lesson, starts_only=args.starts))
     return 0
 
 

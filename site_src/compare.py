@@ -7,6 +7,11 @@
 - A run on the newest torch against the pinned run (``drift``, ``drift_report``): the
   weekly job and ``make newest`` report every block that broke, printed other numbers, or
   printed other text, with the old and the new output, as Markdown for an issue.
+- A warm run against a cold run of the same code (``record_differences``): every output
+  must be the same, exactly (``pytest --warm-check``, see warm.py).
+
+A duration a lesson prints (``12.7 s``, ``3 秒``, ``250 ms``) or binds to a name ending in
+``_seconds`` is a measurement of the machine, not a result: every comparison skips it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from .extract import LessonBlock, extract_blocks
 from .lessons import Lesson
@@ -24,12 +30,19 @@ from .records import RecordStore, source_key
 
 # Words that name the device or the build, not results: dropped before numbers are read.
 EXPECTED_DIFFERENCES = re.compile(r"device='[^']*'|cuda:\d+|\b\d+\.\d+\.\d+(?:\.\w+)?\+\w+\b")
+# A number followed by a unit of time: how long something took here, different on every run.
+DURATION = re.compile(r"\d+(?:\.\d+)?(?=\s?(?:ms|s)(?![A-Za-z])|\s?(?:毫秒|秒))")
+DURATION_GLUE_SUFFIX = "_seconds"
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 RELATIVE_TOLERANCE, ABSOLUTE_TOLERANCE = 1e-3, 1e-5
 
 
 def numbers_in(text: str) -> list[float]:
-    return [float(token) for token in NUMBER.findall(EXPECTED_DIFFERENCES.sub(" ", text))]
+    return [float(token) for token in NUMBER.findall(without_durations(EXPECTED_DIFFERENCES.sub(" ", text)))]
+
+
+def without_durations(text: str) -> str:
+    return DURATION.sub("<duration>", text)
 
 
 def compare_runs(lesson: Lesson, cpu: RecordStore, gpu: RecordStore) -> list[Problem]:
@@ -212,3 +225,44 @@ def common_versions(records: list[dict]) -> dict:
         for package, version in record.get("versions", {}).items():
             counts.setdefault(package, Counter())[version] += 1
     return {package: counter.most_common(1)[0][0] for package, counter in counts.items()}
+
+
+# ------------------------------------------------------------ warm against cold
+
+
+def record_differences(first: dict, first_store: RecordStore, second: dict, second_store: RecordStore) -> list[str]:
+    """How two records of one lesson differ, beyond the durations (each block's time, the
+    ones it printed or bound) and the machine and date of the run: a block's status,
+    output, error, glued values, figures and files (by their bytes), the failure. Empty
+    when the two runs did the same."""
+    differences = []
+    if first.get("failure") != second.get("failure"):
+        differences.append(f"the failure: {first.get('failure')!r:.300} / {second.get('failure')!r:.300}")
+    first_blocks, second_blocks = first.get("blocks", []), second.get("blocks", [])
+    if len(first_blocks) != len(second_blocks):
+        differences.append(f"the number of blocks recorded: {len(first_blocks)} / {len(second_blocks)}")
+    for one, other in zip(first_blocks, second_blocks):
+        where = f"block {one.get('index', 0) + 1} (line {one.get('line')})"
+        one, other = _without_measurements(one), _without_measurements(other)
+        for name in sorted(set(one) | set(other)):
+            if one.get(name) != other.get(name):
+                differences.append(f"{where}, {name}: {one.get(name)!r:.300} / {other.get(name)!r:.300}")
+        for name in one.get("figures", []):
+            if _bytes(first_store.folder(first["slug"]) / name) != _bytes(second_store.folder(second["slug"]) / name):
+                differences.append(f"{where}, figure {name}: the images differ")
+        for name in one.get("outputs", []):
+            if (_bytes(first_store.outputs_folder(first["slug"]) / name)
+                    != _bytes(second_store.outputs_folder(second["slug"]) / name)):
+                differences.append(f"{where}, file outputs/{name}: the contents differ")
+    return differences
+
+
+def _bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _without_measurements(block: dict) -> dict:
+    glue = block.get("glue") or {}
+    return {**{name: value for name, value in block.items() if name != "seconds"},
+            "stdout": without_durations(block.get("stdout", "")), "stderr": without_durations(block.get("stderr", "")),
+            "glue": {name: value for name, value in glue.items() if not name.endswith(DURATION_GLUE_SUFFIX)}}

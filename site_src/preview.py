@@ -15,6 +15,7 @@ banner on every page, while the server keeps running on the last good build.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -28,7 +29,9 @@ from .incremental import BuildMemory
 from .lessons import FOLDER_PATTERN, Lesson, discover_lessons
 from .problems import LessonError
 from .run import default_store, run_lesson
+from .sandbox import Limits, SandboxUnavailable, choose
 from .site import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
+from .warm import WarmStart
 
 EVENTS_PATH = "/__preview__/events"
 STATE_PATH = "/__preview__/state.json"
@@ -105,6 +108,7 @@ class Preview:
 
     root: Path
     state: PreviewState = field(default_factory=PreviewState)
+    warm: WarmStart = field(default_factory=WarmStart)  # a code edit re-runs its lesson forked from it
     memories: dict[str, BuildMemory] = field(default_factory=dict)  # per language: what its last build left
 
     def lessons(self) -> list[Lesson]:
@@ -123,10 +127,11 @@ class Preview:
             return problems
         languages, failures = set(plan.languages), []
         for slug in plan.lessons:
-            outcome = run_lesson(lessons[slug], default_store(self.root / "lessons"))
+            outcome = run_lesson(lessons[slug], default_store(self.root / "lessons"), warm=self.warm)
             if not outcome.cached:
                 languages |= {"zh", "en"}  # the outputs changed: both pages show them
-                print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s", flush=True)
+                print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s"
+                      f"{' (forked from the warm interpreter)' if outcome.warm else ''}", flush=True)
             if outcome.failure:
                 print(outcome.failure, flush=True)
                 failures.append(outcome.failure)
@@ -155,9 +160,14 @@ class Preview:
     def start(self) -> list[str]:
         """Run every stale lesson and build both languages from scratch, before serving."""
         lessons = self.lessons()
-        failures = [outcome.failure for outcome in (run_lesson(lesson, default_store(self.root / "lessons"))
-                                                   for lesson in lessons) if outcome.failure]
+        failures = [outcome.failure for outcome in (run_lesson(lesson, default_store(self.root / "lessons"),
+                                                               warm=self.warm) for lesson in lessons) if outcome.failure]
         return failures + self.build(("zh", "en"), dirty=False)
+
+    def warm_up(self) -> None:
+        """Start the warm server now, so that the first code edit does not wait for its imports."""
+        with contextlib.suppress(SandboxUnavailable):
+            self.warm.serves(choose(), "cpu", Limits(), self.root.resolve())
 
 
 def watch_and_refresh(preview: Preview, stop: threading.Event) -> None:
@@ -243,6 +253,7 @@ def run_preview(root: Path, port: int) -> None:
     """``make preview``: build, serve, watch, until Ctrl+C."""
     preview = Preview(root)
     preview.state.publish(preview.start())
+    preview.warm_up()
     for problem in preview.state.problems:
         print(problem, flush=True)
     prefix = site_prefix(root)
@@ -258,3 +269,4 @@ def run_preview(root: Path, port: int) -> None:
     finally:
         stop.set()
         server.shutdown()
+        preview.warm.close()

@@ -6,6 +6,9 @@ none of the pipeline's own frames: the contributor sees only what they wrote.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from .checks import static_problems
@@ -14,7 +17,9 @@ from .lessons import find_lesson, needs_newer_torch
 from .links import check_alt_text
 from .pins import installed_version
 from .problems import LessonError
-from .run import default_store, run_lesson
+from .compare import record_differences
+from .records import RecordStore
+from .run import RunOutcome, default_store, run_lesson
 
 
 class LessonProblem(Exception):
@@ -60,14 +65,35 @@ class LessonRunItem(_LessonItem):
         too_old = needs_newer_torch(lesson, installed_version("torch") or "0.0")
         if too_old:
             pytest.skip(too_old)
+        from .pytest_plugin import WARM_START
+
         device = config.getoption("device")
-        outcome = run_lesson(lesson, default_store(lesson.folder.parent, device), device,
-                             lesson_timeout=config.getoption("lesson_timeout"),
-                             force=config.getoption("rerun_lessons"))
+        store = default_store(lesson.folder.parent, device)
+        outcome = run_lesson(lesson, store, device, lesson_timeout=config.getoption("lesson_timeout"),
+                             force=config.getoption("rerun_lessons"), warm=config.stash[WARM_START])
         self.user_properties.append(("lesson-cached", outcome.cached))
         self.user_properties.append(("lesson-seconds", outcome.seconds))
         if outcome.failure:
             raise LessonProblem(outcome.failure)
+        if outcome.warm and config.getoption("warm_check"):
+            check_cold_start(outcome, store, config.getoption("lesson_timeout"))
         problems = check_alt_text(lesson, outcome.record) + check_values(lesson, outcome.record)
         if problems:
             raise LessonError(problems)
+
+
+def check_cold_start(warm: RunOutcome, store: RecordStore, lesson_timeout: float) -> None:
+    """Run the lesson again in a new interpreter; a record that differs is the warm start's
+    bug (site_src/warm.py), never the lesson's."""
+    lesson = warm.lesson
+    with tempfile.TemporaryDirectory(prefix=f"cold-{lesson.slug}-") as folder:
+        cold_store = RecordStore(Path(folder))
+        cold = run_lesson(lesson, cold_store, lesson_timeout=lesson_timeout, force=True)
+        differences = record_differences(warm.record, store, cold.record or cold_store.load(lesson.slug) or {},
+                                         cold_store)
+    if differences:
+        raise LessonProblem(
+            f"{lesson.zh.rel}: the lesson ran differently forked from the warm interpreter and started cold "
+            "(warm / cold):\n  " + "\n  ".join(differences[:10]) +
+            "\n  what to do: this is a bug of the warm start (site_src/warm.py), not of the lesson: report it; "
+            "`pytest --cold-start` runs every lesson cold meanwhile")

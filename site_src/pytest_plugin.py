@@ -12,7 +12,10 @@ import pytest
 
 from .lessons import FOLDER_PATTERN, SOURCE_NAMES
 from .run import DEFAULT_LESSON_TIMEOUT
+from .warm import WarmStart
 
+# This process's warm server (one per pytest-xdist worker), started by the first lesson that runs.
+WARM_START = pytest.StashKey["WarmStart | None"]()
 ZH_SOURCE_NAMES = {names["zh"] for names in SOURCE_NAMES.values()}
 EN_SOURCE_NAMES = {names["en"] for names in SOURCE_NAMES.values()}
 
@@ -25,15 +28,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run every lesson even if its record is fresh")
     group.addoption("--lesson-timeout", type=float, default=DEFAULT_LESSON_TIMEOUT,
                     help=f"seconds one lesson may run in all (default: {DEFAULT_LESSON_TIMEOUT:g})")
+    group.addoption("--cold-start", action="store_true", default=False,
+                    help="start every lesson in a new interpreter, not forked from the warm one (site_src/warm.py)")
+    group.addoption("--warm-check", action="store_true", default=False,
+                    help="run each lesson that runs warm a second time, cold, and fail if the records differ")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[WARM_START] = None if config.getoption("cold_start") else WarmStart()
     if config.getoption("device") == "cuda":
         from .runner import check_device
 
         problem = check_device("cuda")
         if problem:
             raise pytest.UsageError(problem)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    warm = config.stash.get(WARM_START, None)
+    if warm is not None:
+        warm.close()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

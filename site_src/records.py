@@ -36,7 +36,7 @@ PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "IS
                    "scikit-image", "gymnasium", "pygame", "music21", "jieba")
 OUTPUTS_FOLDER = "outputs"  # beside record.json: the files blocks wrote into their working directory's outputs/
 RUNNER_FILES = ("runner.py", "run.py", "extract.py", "datasets.py", "glue.py", "sandbox.py", "channel.py",
-                "verdict.py")
+                "verdict.py", "warm.py")
 
 
 def lesson_key(lesson: Lesson) -> str:

@@ -14,6 +14,10 @@ itself everything that decides the outcome:
 - the record: figures are copied only when the facts name them and they are plain PNG
   files in the working directory; a failed run replaces the record, so the site build
   refuses the lesson until it passes again.
+
+Given a ``WarmStart`` (``warm.py``), the child is forked by a warm server that has
+already imported torch, instead of started as a new interpreter; everything above holds
+the same way (killing a warm child kills its server).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
 from .runner import OUTPUTS_DIR, RESULT_DIR
 from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose
 from .verdict import BlockRecord, Failure, failure, judge, skipped_record
+from .warm import WarmChild, WarmStart
 
 DEFAULT_LESSON_TIMEOUT = 300.0
 KILL_GRACE = 2.0  # past a block's limit: time for the child's own alarm to name the line first
@@ -62,10 +67,14 @@ class RunOutcome:
     failure: str | None
     cached: bool
     seconds: float
+    warm: bool = False  # forked from a warm server (warm.py) rather than started as a new interpreter
 
 
 def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
-               lesson_timeout: float = DEFAULT_LESSON_TIMEOUT, force: bool = False) -> RunOutcome:
+               lesson_timeout: float = DEFAULT_LESSON_TIMEOUT, force: bool = False,
+               warm: WarmStart | None = None) -> RunOutcome:
+    """Run the lesson (forked from `warm`'s server where it serves the lesson, else in a new
+    interpreter), unless its record is fresh; save the record either way it ends."""
     key = lesson_key(lesson)
     if not force:
         record = store.fresh_record(lesson, key)
@@ -77,9 +86,12 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
     except SandboxUnavailable as error:
         return RunOutcome(lesson, None, f"{lesson.zh.rel}: {error}", False, 0.0)
     limits = Limits(memory_bytes=read_front_matter(lesson.zh).memory_gb * GIB)
-    with tempfile.TemporaryDirectory(prefix=f"lesson-{lesson.slug}-", ignore_cleanup_errors=True) as workdir, \
-            tempfile.TemporaryDirectory(prefix=f"figures-{lesson.slug}-") as kept:
-        child = ChildRun(lesson, Path(workdir), device, sandbox, limits, lesson_timeout)
+    course = repo_root_of(lesson.folder.parent).resolve()
+    if warm is not None and not warm.serves(sandbox, device, limits, course):
+        warm = None
+    workdir = warm.lesson_workdir(lesson.slug) if warm else _cold_workdir(lesson.slug)
+    with workdir as work, tempfile.TemporaryDirectory(prefix=f"figures-{lesson.slug}-") as kept:
+        child = ChildRun(lesson, work, device, sandbox, limits, lesson_timeout, warm)
         transcript = child.run()
         result, fail = _verdict(child, transcript, Path(kept))
         if fail is None:
@@ -87,7 +99,14 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
         else:
             record = None
             store.save_failed(lesson, key, result)
-    return RunOutcome(lesson, record, fail.report if fail else None, False, round(time.perf_counter() - started, 3))
+    return RunOutcome(lesson, record, fail.report if fail else None, False, round(time.perf_counter() - started, 3),
+                      warm is not None)
+
+
+@contextlib.contextmanager
+def _cold_workdir(slug: str):
+    with tempfile.TemporaryDirectory(prefix=f"lesson-{slug}-", ignore_cleanup_errors=True) as workdir:
+        yield Path(workdir)
 
 
 # ---------------------------------------------------------------- the child's run
@@ -110,9 +129,9 @@ class ChildRun:
     """One run of the lesson's child, watched and, at the end, killed by the parent."""
 
     def __init__(self, lesson: Lesson, work: Path, device: str, sandbox: Sandbox, limits: Limits,
-                 lesson_timeout: float):
+                 lesson_timeout: float, warm: WarmStart | None = None):
         self.lesson, self.work, self.device, self.sandbox, self.limits = lesson, work, device, sandbox, limits
-        self.lesson_timeout = lesson_timeout
+        self.lesson_timeout, self.warm = lesson_timeout, warm
         self.blocks = extract_blocks(lesson.zh)
         self.to_run = [block for block in self.blocks if skipped_record(block, device) is None]
 
@@ -120,35 +139,55 @@ class ChildRun:
         read_end, write_end = os.pipe()
         report_fd = fcntl.fcntl(write_end, fcntl.F_DUPFD_CLOEXEC, REPORT_FD)
         os.close(write_end)
-        command = [sys.executable, "-m", "site_src.runner", str(self.lesson.folder.resolve()),
-                   "--device", self.device, "--report-fd", str(report_fd),
-                   "--output-chars", str(self.limits.output_chars)]
-        repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
         try:
-            process = subprocess.Popen(
-                self.sandbox.wrap(command, self.work, repos, self.device, self.limits), cwd=self.work,
-                env=child_environment(self.work, self.device), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, pass_fds=(report_fd,), start_new_session=True)
+            process = self._start_warm(report_fd) if self.warm else self._start_cold(report_fd)
         finally:
             os.close(report_fd)
         transcript = Transcript()
         try:
             self._watch(process, read_end, transcript)
         finally:
-            _kill(process)
+            _end(process)
             transcript.exit_code = process.returncode
             for stream in (process.stdout, process.stderr):
                 stream.close()
             os.close(read_end)
         return transcript
 
-    def _watch(self, process: subprocess.Popen, read_end: int, transcript: Transcript) -> None:
+    def _start_cold(self, report_fd: int) -> subprocess.Popen:
+        command = [sys.executable, "-m", "site_src.runner", str(self.lesson.folder.resolve()),
+                   "--device", self.device, "--report-fd", str(report_fd),
+                   "--output-chars", str(self.limits.output_chars)]
+        repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+        return subprocess.Popen(
+            self.sandbox.wrap(command, self.work, repos, self.device, self.limits), cwd=self.work,
+            env=child_environment(self.work, self.device), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, pass_fds=(report_fd,), start_new_session=True)
+
+    def _start_warm(self, report_fd: int) -> WarmChild:
+        """The child forked by the warm server, with the report pipe and its own stdout and stderr."""
+        streams = [os.pipe(), os.pipe()]
+        request = {"lesson_dir": str(self.lesson.folder.resolve()), "work": str(self.work),
+                   "environment": child_environment(self.work, self.device),
+                   "output_chars": self.limits.output_chars}
+        try:
+            child = self.warm.start_child(request, [report_fd, *(write for _, write in streams)])
+        finally:
+            for _, write in streams:
+                os.close(write)
+        child.stdout, child.stderr = (open(read, "rb", buffering=0) for read, _ in streams)
+        return child
+
+    def _watch(self, process: subprocess.Popen | WarmChild, read_end: int, transcript: Transcript) -> None:
         """Read the child's reports until it is done or breaks a limit. When it is done, give
         it a moment to exit by itself (so its CPU time is accounted to the parent)."""
         selector = selectors.DefaultSelector()
         selector.register(read_end, selectors.EVENT_READ, "report")
         selector.register(process.stdout, selectors.EVENT_READ, "stdout")
         selector.register(process.stderr, selectors.EVENT_READ, "stderr")
+        if isinstance(process, WarmChild):
+            selector.register(process.wake, selectors.EVENT_READ, "ended")  # the server's word that it ended
+        own_processes = process.own_processes if isinstance(process, WarmChild) else int(self.sandbox.enabled)
         reader, stderr = FrameReader(), bytearray()
         now = time.monotonic()
         deadlines = {"lesson-timeout": now + self.lesson_timeout}
@@ -165,12 +204,14 @@ class ChildRun:
                 transcript.ended = expired[0]
                 break
             elif now >= next_count:
-                count = _count_processes(process.pid) - (1 if self.sandbox.enabled else 0)  # bwrap's own init
+                count = _count_processes(process.pid) - own_processes  # bwrap's own init, the warm server
                 if count > self.limits.processes:
                     transcript.ended, transcript.detail = "processes", f"{count} processes"
                     break
                 next_count = now + COUNT_EVERY
             for key, _ in selector.select(max(min(*deadlines.values(), next_count) - now, 0.0)):
+                if key.data == "ended":
+                    continue  # read by process.poll() below
                 data = os.read(key.fd, 65536)
                 if key.data == "report":
                     if not data:
@@ -242,6 +283,13 @@ def _count_processes(root: int) -> int:
             count += len(found)
             pending += found
     return count
+
+
+def _end(process: subprocess.Popen | WarmChild) -> None:
+    if isinstance(process, WarmChild):
+        process.finish()
+    else:
+        _kill(process)
 
 
 def _kill(process: subprocess.Popen) -> None:

@@ -79,9 +79,11 @@ class Sandbox:
         return (f"lesson sandbox: NONE ({self.reason}); lessons run with Python-level guards only, "
                 f"which lesson code can step around — {SETUP_HINT}")
 
-    def wrap(self, command: list[str], work: Path, repos: list[Path], device: str, limits: Limits) -> list[str]:
+    def wrap(self, command: list[str], work: Path, repos: list[Path], device: str, limits: Limits,
+             warm: bool = False) -> list[str]:
         """`command` as run inside the sandbox, with `work` its only writable directory and
-        `repos` (the course, this package, Python) readable wherever they are."""
+        `repos` (the course, this package, Python) readable wherever they are. A warm server
+        (``warm.py``) also gets a POSIX message-queue folder, so it can empty it between lessons."""
         if not self.enabled:
             return command
         args = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -91,6 +93,8 @@ class Sandbox:
         # Private, size-capped /tmp and /dev/shm (tmpfs memory is not in RLIMIT_DATA).
         for private in PRIVATE_DIRS:
             args += ["--size", str(limits.memory_bytes), "--tmpfs", private]
+        if warm:
+            args += ["--mqueue", "/dev/mqueue"]
         # The repository or Python may live under /tmp (tests, `make bench`): show them again, read-only.
         for path in dict.fromkeys(path.resolve() for path in repos):
             if any(path.is_relative_to(private) for private in PRIVATE_DIRS):

@@ -11,7 +11,7 @@ import pytest
 from lesson_fixtures import REPO, line_of
 
 from site_src.cli import main
-from site_src.compare import PinnedRecordMissing, compare_runs, drift, numbers_in
+from site_src.compare import PinnedRecordMissing, compare_runs, drift, numbers_in, record_differences
 from site_src.records import RecordStore, lesson_key
 from site_src.run import run_lesson
 
@@ -242,3 +242,42 @@ def test_a_block_is_compared_only_when_it_ran_plainly_on_both_devices(lessons):
 def test_the_second_number_is_called_number_2(lessons):
     (problem,) = _compare_one(lessons, "a 1.0 b 2.0\n", "a 1.0 b 3.0\n")
     assert "number 2 is 2 on the CPU and 3 on the GPU" in problem.message
+
+
+# ── warm against cold (record_differences) ──────────────────────────────────────────
+
+
+def block(stdout: str, **fields) -> dict:
+    return {"index": 0, "line": 3, "status": "ok", "stdout": stdout, "seconds": 0.1, **fields}
+
+
+def test_two_runs_of_a_block_differ_in_any_output_but_their_durations(tmp_path):
+    store = RecordStore(tmp_path)
+
+    def differences(first: dict, second: dict) -> list[str]:
+        return record_differences({"slug": "x", "blocks": [first]}, store, {"slug": "x", "blocks": [second]}, store)
+
+    assert differences(block("1\n"), block("1\n", seconds=9.0)) == []
+    assert differences(block("1\n"), block("2\n")) == ["block 1 (line 3), stdout: '1\\n' / '2\\n'"]
+    assert differences(block("took 7.7 s, 3 秒, 250 ms"), block("took 8.1 s, 4 秒, 300 ms")) == []
+    assert differences(block("3 steps"), block("4 steps")) != []
+    assert differences(block("", glue={"train_seconds": 1.0, "acc": 0.5}),
+                       block("", glue={"train_seconds": 2.0, "acc": 0.5})) == []
+    assert differences(block("", glue={"acc": 0.5}), block("", glue={"acc": 0.51})) != []
+    assert differences(block("", status="failed"), block("")) != []
+
+
+def test_two_runs_differ_in_their_figures_files_and_failure(tmp_path):
+    first, second = RecordStore(tmp_path / "first"), RecordStore(tmp_path / "second")
+    for store, pixels in ((first, b"a"), (second, b"b")):
+        (store.outputs_folder("x")).mkdir(parents=True)
+        (store.folder("x") / "x-b00-1.png").write_bytes(b"same")
+        (store.outputs_folder("x") / "song.mid").write_bytes(pixels)
+    record = {"slug": "x", "blocks": [block("", figures=["x-b00-1.png"], outputs=["song.mid"])]}
+    assert record_differences(record, first, record, second) == [
+        "block 1 (line 3), file outputs/song.mid: the contents differ"]
+    (second.folder("x") / "x-b00-1.png").write_bytes(b"other")
+    assert "block 1 (line 3), figure x-b00-1.png: the images differ" in record_differences(record, first, record, second)
+    assert record_differences({**record, "failure": {"line": 3}}, first, record, first)[0].startswith("the failure")
+    assert record_differences({**record, "blocks": []}, first, record, first) == [
+        "the number of blocks recorded: 0 / 1"]

@@ -80,8 +80,11 @@ def previewed(tmp_path_factory):
     folder.notebook("02-notebook", NOTEBOOK_LESSON, NOTEBOOK_LESSON.replace("求导小课", "Autograd mini-lesson")
                     .replace("index.md", "index.en.md"), title="求导小课")
     preview = Preview(root)
-    assert preview.start() == []
-    return root, preview
+    try:
+        assert preview.start() == []
+        yield root, preview
+    finally:
+        preview.warm.close()  # the warm server that ran the lessons
 
 
 def _html_times(site: Path) -> dict[Path, int]:
@@ -178,6 +181,22 @@ def test_a_theme_change_renders_every_page_again(previewed):
     assert preview.refresh(Plan((), ("en",), clean=True)) == []
     rendered = {path for path, time in _html_times(site).items() if times.get(path) != time}
     assert rendered == {path for path in times if path.is_relative_to(site / "en")}
+def test_a_code_edit_reruns_its_lesson_forked_from_the_warm_interpreter(lessons, monkeypatch, capsys):
+    from site_src.preview import Preview
+
+    lessons.markdown("01-demo", "```python\nprint('first')\n```\n")
+    preview = Preview(lessons.root)
+    monkeypatch.setattr(preview, "build", lambda languages, dirty=True: [])  # the build is tested below
+    try:
+        preview.warm_up()
+        assert preview.refresh(Plan(("01-demo",), ("zh",))) == []
+        assert "preview: 01-demo ran in" in capsys.readouterr().out
+        lessons.markdown("01-demo", "```python\nprint('edited')\n```\n")
+        assert preview.refresh(Plan(("01-demo",), ("zh",))) == []
+        assert "(forked from the warm interpreter)" in capsys.readouterr().out
+        assert preview.warm.servers_started == 1
+    finally:
+        preview.warm.close()
 
 
 # ------------------------------------------------------------------- in a real browser

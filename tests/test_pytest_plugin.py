@@ -104,3 +104,28 @@ def test_the_run_says_what_isolates_lessons_and_ci_refuses_to_run_them_unsandbox
     assert result.ret != 0 and "passed" not in result.stdout.str()
     result.stderr.fnmatch_lines(["*lessons must run sandboxed here (CI=true), but no sandbox can be made: "
                                  "`bwrap` is not installed*"])
+
+
+SEES_THE_WARM_IMPORTS = "```python\nimport sys\nprint('torch' in sys.modules)\n```\n"
+
+
+def test_lessons_run_warm_and_cold_start_runs_them_in_a_new_interpreter(pytester, course):
+    """The one visible difference of a warm start: modules the server imported are there already."""
+    import json
+
+    course.markdown("01-demo", SEES_THE_WARM_IMPORTS)
+    record = pytester.path / "build" / "records" / "01-demo" / "record.json"
+    pytester.runpytest_subprocess("lessons", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+    assert json.loads(record.read_text())["blocks"][0]["stdout"] == "True\n"
+    pytester.runpytest_subprocess("lessons", "--cold-start", "--rerun-lessons").assert_outcomes(passed=2)
+    assert json.loads(record.read_text())["blocks"][0]["stdout"] == "False\n"
+
+
+def test_warm_check_fails_a_lesson_that_runs_differently_warm_and_cold(pytester, course):
+    course.markdown("01-demo", SEES_THE_WARM_IMPORTS)
+    result = pytester.runpytest_subprocess("lessons", "--warm-check")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["lessons/01-demo/index.md: the lesson ran differently forked from the warm "
+                                 "interpreter and started cold (warm / cold):",
+                                 "  block 1 (line *), stdout: 'True\\n' / 'False\\n'",
+                                 "*this is a bug of the warm start (site_src/warm.py)*"])

@@ -1,7 +1,8 @@
 """The lesson sandbox, tried the way an attacker would (issue 11): one test per attempt.
 
 Each test runs a tiny lesson of a throw-away course through ``run_lesson`` (bubblewrap,
-the parent's verdict and limits) and checks both what the run reports (refused, cut,
+the parent's verdict and limits), twice: started cold (a new interpreter) and forked from
+the warm server (``warm.py``), whose protections must be the same and checks both what the run reports (refused, cut,
 killed, failed) and that nothing outside the lesson's working directory changed: a
 sentinel file in the throw-away repository, the real /tmp, /dev/shm and $HOME.
 
@@ -26,6 +27,7 @@ from lesson_fixtures import line_of
 from site_src.records import RecordStore
 from site_src.run import run_lesson
 from site_src.sandbox import SETUP_HINT, SandboxUnavailable, choose
+from site_src.warm import WarmStart
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +41,29 @@ def bubblewrap():
         if sys.platform.startswith("linux"):
             pytest.fail(f"the lesson sandbox is missing: {sandbox.reason}; {SETUP_HINT}")
         pytest.skip(f"bubblewrap runs only on Linux: {sandbox.reason}")
+
+
+@pytest.fixture(scope="module")
+def warm_start(tmp_path_factory):
+    """One warm server for the module, shown every test's throw-away course."""
+    warm = WarmStart(courses=tmp_path_factory.getbasetemp())
+    yield warm
+    warm.close()
+
+
+@pytest.fixture(params=["cold", "warm"])
+def run(request, warm_start):
+    """`run_lesson`, starting the lesson cold or forking it from the warm server."""
+    if request.param == "cold":
+        return run_lesson
+
+    def run_warm(lesson, store, **options):
+        outcome = run_lesson(lesson, store, warm=warm_start, **options)
+        own_limits = "memory_gb" in lesson.zh.path.read_text(encoding="utf-8")
+        assert outcome.cached or outcome.warm or own_limits or not choose().enabled, "the lesson did not run warm"
+        return outcome
+
+    return run_warm
 
 
 @pytest.fixture
@@ -111,20 +136,20 @@ ATTEMPT = """
 # ── writes outside the working directory ────────────────────────────────────────────
 
 
-def test_open_and_write_text_outside_are_refused(lessons, store, outside):
+def test_open_and_write_text_outside_are_refused(run, lessons, store, outside):
     lesson = lessons.markdown("01-demo", lesson_text(ATTEMPT, f"""
         from pathlib import Path
         attempt("open", lambda: open({str(outside.absent[3])!r}, "w"))
         attempt("write_text", lambda: Path({str(outside.sentinel)!r}).write_text("gone"))
     """))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure is None
     assert outcome.record["blocks"][1]["stdout"].count("refused (PermissionError)") == 2
     outside.assert_unchanged()
 
 
-def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(lessons, store, outside):
+def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(run, lessons, store, outside):
     sentinel, tmp_new, shm_new, home_new, repo_new = (str(outside.sentinel), *map(str, outside.absent))
     lesson = lessons.markdown("01-demo", lesson_text(ATTEMPT, f"""
         import ctypes
@@ -146,7 +171,7 @@ def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(lessons
         attempt("subprocess", lambda: subprocess.run(["truncate", "-s", "0", {sentinel!r}]).returncode)
     """))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure is None
     said = dict(line.split(": ", 1) for line in outcome.record["blocks"][1]["stdout"].splitlines())
     for name in ("remove", "rename", "truncate", "mkdir", "symlink", "dir_fd"):
@@ -159,9 +184,9 @@ def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(lessons
     outside.assert_unchanged()
 
 
-def test_a_subprocess_cannot_rewrite_another_lessons_record(lessons, store, outside):
+def test_a_subprocess_cannot_rewrite_another_lessons_record(run, lessons, store, outside):
     other = lessons.markdown("02-other", lesson_text("print('the real output')"))
-    assert run_lesson(other, store).failure is None
+    assert run(other, store).failure is None
     record_path = store.record_path("02-other")
     recorded = record_path.read_bytes()
     lesson = lessons.markdown("01-demo", lesson_text(f"""
@@ -170,7 +195,7 @@ def test_a_subprocess_cannot_rewrite_another_lessons_record(lessons, store, outs
         print(done.returncode, done.stderr.strip())
     """))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert "Read-only file system" in outcome.record["blocks"][0]["stdout"]
     assert record_path.read_bytes() == recorded
     assert store.fresh_record(other)["blocks"][0]["stdout"] == "the real output\n"
@@ -207,7 +232,7 @@ def _host_address() -> str:
         probe.close()
 
 
-def test_the_network_is_unreachable_below_the_socket_module(lessons, store, listeners, outside):
+def test_the_network_is_unreachable_below_the_socket_module(run, lessons, store, listeners, outside):
     tcp_port, udp_port = listeners
     host = _host_address()
     curl = shutil.which("curl")
@@ -225,7 +250,7 @@ def test_the_network_is_unreachable_below_the_socket_module(lessons, store, list
             attempt("curl", lambda: subprocess.run([{curl!r}, "-s", "-m", "3", "http://{host}:{tcp_port}/"]).returncode)
     """))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure is None, outcome.failure
     said = dict(line.split(": ", 1) for line in outcome.record["blocks"][1]["stdout"].splitlines())
     assert all(said[f"_socket {address}"].startswith("refused") for address in ("127.0.0.1", host))
@@ -238,7 +263,7 @@ def test_the_network_is_unreachable_below_the_socket_module(lessons, store, list
 # ── secrets in the environment ──────────────────────────────────────────────────────
 
 
-def test_the_parents_environment_never_reaches_the_lesson(lessons, store, monkeypatch, outside):
+def test_the_parents_environment_never_reaches_the_lesson(run, lessons, store, monkeypatch, outside):
     secret = f"ghp_{uuid.uuid4().hex}"
     monkeypatch.setenv("GITHUB_TOKEN", secret)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
@@ -252,7 +277,7 @@ def test_the_parents_environment_never_reaches_the_lesson(lessons, store, monkey
                 print(path, error)
     """))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure is None
     shown = outcome.record["blocks"][0]["stdout"]
     assert "'HOME'" in shown and "/proc/1/environ" in shown
@@ -284,11 +309,11 @@ STUBBORN_BLOCKS = {
 
 
 @pytest.mark.parametrize("how", STUBBORN_BLOCKS)
-def test_a_block_that_will_not_stop_is_killed_at_its_time_limit(lessons, store, how, outside):
+def test_a_block_that_will_not_stop_is_killed_at_its_time_limit(run, lessons, store, how, outside):
     lesson = lessons.markdown("01-demo", lesson_text("print('first')", "#| timeout: 1\n" + textwrap.dedent(STUBBORN_BLOCKS[how])))
     started = time.monotonic()
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, '#| timeout: 1')}: "
                                       "block exceeded its time limit of 1 s")
     assert time.monotonic() - started < 20  # 1 s, the grace, start-up: not the lesson's 300 s
@@ -310,7 +335,7 @@ def _processes_with(marker: str) -> list[str]:
     return found
 
 
-def test_processes_the_lesson_starts_do_not_survive_it(lessons, store, outside):
+def test_processes_the_lesson_starts_do_not_survive_it(run, lessons, store, outside):
     marker = f"{time.time_ns() % 10 ** 6 + 300}.5"  # `sleep 300123.5`: a command line no one else has
     lesson = lessons.markdown("01-demo", lesson_text(f"""
         import subprocess
@@ -321,7 +346,7 @@ def test_processes_the_lesson_starts_do_not_survive_it(lessons, store, outside):
     """))
     started = time.monotonic()
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure is None and outcome.record["blocks"][0]["stdout"] == "started\n"
     assert time.monotonic() - started < 20
     assert _processes_with(marker) == []
@@ -331,16 +356,19 @@ def test_processes_the_lesson_starts_do_not_survive_it(lessons, store, outside):
 # ── memory, output and processes ────────────────────────────────────────────────────
 
 
-def test_an_allocation_over_the_memory_limit_fails_and_names_the_limit(lessons, store, outside):
-    lesson = lessons.markdown("01-demo", lesson_text("data = bytearray(5 * 2 ** 30)"), front_matter="memory_gb: 1")
+@pytest.mark.parametrize("front_matter, limit", [("memory_gb: 1", "1 GiB"), ("", "4 GiB")])
+def test_an_allocation_over_the_memory_limit_fails_and_names_the_limit(run, lessons, store, outside,
+                                                                      front_matter, limit):
+    # The default limit is the one a warm server runs under; a lesson's own starts it cold.
+    lesson = lessons.markdown("01-demo", lesson_text("data = bytearray(5 * 2 ** 30)"), front_matter=front_matter)
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure.startswith("lessons/01-demo/index.md:")
-    assert "MemoryError" in outcome.failure and "this lesson may use 1 GiB of memory" in outcome.failure
+    assert "MemoryError" in outcome.failure and f"this lesson may use {limit} of memory" in outcome.failure
     outside.assert_unchanged()
 
 
-def test_output_over_the_limit_is_cut_with_a_note(lessons, store, outside):
+def test_output_over_the_limit_is_cut_with_a_note(run, lessons, store, outside):
     lesson = lessons.markdown("01-demo", lesson_text("""
         import os, sys
         print("x" * 3_000_000)
@@ -349,7 +377,7 @@ def test_output_over_the_limit_is_cut_with_a_note(lessons, store, outside):
         print("after")
     """))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure is None
     stdout = outcome.record["blocks"][0]["stdout"]
     assert stdout.startswith("x" * 1_000_000 + "\n[… 2,000,007 more characters cut")
@@ -358,7 +386,7 @@ def test_output_over_the_limit_is_cut_with_a_note(lessons, store, outside):
     outside.assert_unchanged()
 
 
-def test_a_fork_bomb_is_stopped_at_the_process_limit(lessons, store, outside):
+def test_a_fork_bomb_is_stopped_at_the_process_limit(run, lessons, store, outside):
     # Bounded, so that a broken limit cannot take the machine down: 200 sleeping children.
     lesson = lessons.markdown("01-demo", lesson_text("""
         #| timeout: 20
@@ -371,7 +399,7 @@ def test_a_fork_bomb_is_stopped_at_the_process_limit(lessons, store, outside):
     """))
     started = time.monotonic()
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert "the lesson started more processes than its limit of 64" in outcome.failure
     assert time.monotonic() - started < 30
     outside.assert_unchanged()
@@ -380,7 +408,7 @@ def test_a_fork_bomb_is_stopped_at_the_process_limit(lessons, store, outside):
 # ── the verdict ─────────────────────────────────────────────────────────────────────
 
 
-def test_a_fake_result_file_and_an_early_exit_do_not_pass(lessons, store, outside):
+def test_a_fake_result_file_and_an_early_exit_do_not_pass(run, lessons, store, outside):
     lesson = lessons.markdown("01-demo", lesson_text("""
         import json, os
         os.makedirs(".lesson-result", exist_ok=True)
@@ -388,14 +416,14 @@ def test_a_fake_result_file_and_an_early_exit_do_not_pass(lessons, store, outsid
         os._exit(0)
     """, "raise RuntimeError('never reached')"))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import json')}: "
                                       "the lesson's process ended while running this block, without reporting its result")
     assert store.fresh_record(lesson) is None
     outside.assert_unchanged()
 
 
-def test_patching_the_runner_in_the_child_does_not_change_the_verdict(lessons, store, outside):
+def test_patching_the_runner_in_the_child_does_not_change_the_verdict(run, lessons, store, outside):
     lesson = lessons.markdown("01-demo", lesson_text("""
         import sys
         import site_src.channel as channel
@@ -406,13 +434,13 @@ def test_patching_the_runner_in_the_child_does_not_change_the_verdict(lessons, s
         channel.encode = lambda message: real_encode({**message, "error": None})
     """, "raise RuntimeError('still a failure')"))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'still a failure')}: "
                                       "RuntimeError: still a failure")
     outside.assert_unchanged()
 
 
-def test_a_report_for_a_block_that_is_not_running_breaks_the_run(lessons, store, outside):
+def test_a_report_for_a_block_that_is_not_running_breaks_the_run(run, lessons, store, outside):
     lesson = lessons.markdown("01-demo", lesson_text("""
         import os
         from site_src.channel import encode
@@ -427,13 +455,13 @@ def test_a_report_for_a_block_that_is_not_running_breaks_the_run(lessons, store,
         os.write(pipe, encode({"type": "block", "index": 1, "stdout": "forged"}))
     """, "raise RuntimeError('the real outcome')"))
     outside.arm()
-    outcome = run_lesson(lesson, store)
+    outcome = run(lesson, store)
     assert "the lesson's report broke off: an unexpected report `block` for block 1" in outcome.failure
     assert store.fresh_record(lesson) is None
     outside.assert_unchanged()
 
 
-def test_a_lesson_that_passed_then_fails_is_stale(lessons, store, outside):
+def test_a_lesson_that_passed_then_fails_is_stale(run, lessons, store, outside):
     flag = lessons.root / "FAIL-NOW"
     lesson = lessons.markdown("01-demo", lesson_text(f"""
         import os
@@ -442,19 +470,19 @@ def test_a_lesson_that_passed_then_fails_is_stale(lessons, store, outside):
         print("passing")
     """))
     outside.arm()
-    assert run_lesson(lesson, store).failure is None and store.fresh_record(lesson) is not None
+    assert run(lesson, store).failure is None and store.fresh_record(lesson) is not None
     flag.write_text("")
     outside.arm()
-    assert "RuntimeError: failing this time" in run_lesson(lesson, store, force=True).failure
+    assert "RuntimeError: failing this time" in run(lesson, store, force=True).failure
     assert store.fresh_record(lesson) is None
     assert store.unusable(lesson, store.load("01-demo")) == "from a failed run (RuntimeError: failing this time)"
     assert not list(store.folder("01-demo").glob("*.png"))
     outside.assert_unchanged()
 
 
-def test_a_record_with_a_missing_or_failed_block_is_not_used(lessons, store):
+def test_a_record_with_a_missing_or_failed_block_is_not_used(run, lessons, store):
     lesson = lessons.markdown("01-demo", lesson_text("print(1)", "print(2)"))
-    record = run_lesson(lesson, store).record
+    record = run(lesson, store).record
     path = store.record_path("01-demo")
     second = f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'print(2)')}"
     for broken, state in (({**record, "blocks": record["blocks"][:1]}, "incomplete (1 of 2 blocks recorded)"),
@@ -468,25 +496,25 @@ def test_a_record_with_a_missing_or_failed_block_is_not_used(lessons, store):
 # ── where there is no sandbox ───────────────────────────────────────────────────────
 
 
-def test_without_bwrap_a_local_run_says_so_and_ci_refuses(lessons, store, monkeypatch):
+def test_without_bwrap_a_local_run_says_so_and_ci_refuses(run, lessons, store, monkeypatch):
     import site_src.sandbox as sandbox
 
     monkeypatch.setattr(sandbox, "find_tool", lambda name: None if name == "bwrap" else shutil.which(name))
     monkeypatch.delenv("CI", raising=False)
     assert choose().describe().startswith("lesson sandbox: NONE (`bwrap` is not installed")
     lesson = lessons.markdown("01-demo", lesson_text("print('ran unsandboxed')"))
-    assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == "ran unsandboxed\n"
+    assert run(lesson, store).record["blocks"][0]["stdout"] == "ran unsandboxed\n"
     monkeypatch.setenv("CI", "true")
-    outcome = run_lesson(lesson, store, force=True)
+    outcome = run(lesson, store, force=True)
     assert outcome.failure.startswith("lessons/01-demo/index.md: lessons must run sandboxed here (CI=true)")
     monkeypatch.delenv("CI")
     with pytest.raises(SandboxUnavailable, match=r"\(--device cuda\)"):
         choose("cuda")
 
 
-def test_the_working_directory_is_the_only_writable_place(lessons, store):
+def test_the_working_directory_is_the_only_writable_place(run, lessons, store):
     lesson = lessons.markdown("01-demo", lesson_text("""
         import os
         print(os.environ["HOME"] == os.getcwd(), os.access("/", os.W_OK), os.access(os.getcwd(), os.W_OK))
     """))
-    assert run_lesson(lesson, store).record["blocks"][0]["stdout"] == "True False True\n"
+    assert run(lesson, store).record["blocks"][0]["stdout"] == "True False True\n"

@@ -24,12 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from site_src.bench import copy_course  # noqa: E402
-from site_src.lessons import discover_lessons  # noqa: E402
-from site_src.preview import Preview, plan_for  # noqa: E402
-from site_src.run import default_store, run_lesson  # noqa: E402
 
 
 def cpu() -> float:
@@ -66,10 +60,19 @@ def main() -> None:
     parser.add_argument("--lessons", nargs="*", default=["01-tensors", "02-autograd"])
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the checkout whose pipeline and lessons to time (another branch, say); "
+                             "the records and caches are this one's")
     arguments = parser.parse_args()
+    sys.path.insert(0, str(arguments.root))
+    from site_src.bench import copy_course
+    from site_src.lessons import discover_lessons
+    from site_src.preview import Preview, plan_for
+    from site_src.run import default_store, run_lesson
+
     with tempfile.TemporaryDirectory(prefix="profile-preview-") as scratch:
         copy = Path(scratch) / "course"
-        copy_course(ROOT, copy)
+        copy_course(arguments.root, copy)
         shutil.copytree(ROOT / "build" / "records", copy / "build" / "records")
         if (ROOT / "build" / "cache").is_dir():
             shutil.copytree(ROOT / "build" / "cache", copy / "build" / "cache")

@@ -58,7 +58,7 @@ def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool 
             config.extra["preview"] = True
             config.extra["preview_memory"] = memory
         others = [Path(config.site_dir) / "en"] if preview and not dirty and lang == "zh" else []
-        with _set_aside(others):
+        with _set_aside(others, root / "build" / "preview-aside"):
             build(config, dirty=dirty)
     except Abort as abort:
         raise SiteBuildError("\n".join(collector.messages) or str(abort)) from None
@@ -67,21 +67,22 @@ def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool 
 
 
 @contextlib.contextmanager
-def _set_aside(folders: list[Path]):
-    """Move these folders out of the way while MkDocs empties the site folder, then back."""
+def _set_aside(folders: list[Path], aside: Path):
+    """Move these folders into ``aside`` while MkDocs empties the site folder, then back."""
     moved = []
     try:
         for folder in folders:
             if folder.is_dir():
-                aside = folder.parent.parent / f".{folder.parent.name}-{folder.name}-aside"
-                shutil.rmtree(aside, ignore_errors=True)
-                folder.rename(aside)
-                moved.append((aside, folder))
+                kept = aside / folder.name
+                shutil.rmtree(kept, ignore_errors=True)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                folder.rename(kept)
+                moved.append((kept, folder))
         yield
     finally:
-        for aside, folder in moved:
+        for kept, folder in moved:
             shutil.rmtree(folder, ignore_errors=True)
-            aside.rename(folder)
+            kept.rename(folder)
 
 
 class _ProblemCollector(logging.Handler):

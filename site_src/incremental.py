@@ -38,21 +38,17 @@ class BuildMemory:
     search_docs: list[dict] | None = None  # the search index's entries
     lessons: dict[str, tuple[str, list]] = field(default_factory=dict)  # slug -> (inputs key, its files)
     templates: TemplateCache = field(default_factory=lambda: TemplateCache())  # the theme's, compiled
+    has_built: bool = False  # a build of the language finished: a dirty build has something to reuse
     # what the build in progress did (reset by ``begin``)
     site_changed: bool = False
+    titles_changed: bool = False
     pages: set[str] = field(default_factory=set)  # the urls of the pages of the site now
     skipped: set[str] = field(default_factory=set)  # src_uris of pages this build did not read
-    built: dict[str, str] = field(default_factory=dict)  # url -> src_uri of the pages it rendered
-    titles_changed: bool = False
+    built: set[str] = field(default_factory=set)  # the urls of the pages it rendered
 
     def begin(self) -> None:
         self.site_changed, self.titles_changed = False, False
-        self.pages, self.skipped, self.built = set(), set(), {}
-
-    @property
-    def has_built(self) -> bool:
-        """Whether a build of this language finished, so that a dirty build has something to reuse."""
-        return self.site_key is not None and self.search_docs is not None
+        self.pages, self.skipped, self.built = set(), set(), set()
 
     @property
     def clean_needed(self) -> bool:
@@ -66,7 +62,7 @@ class BuildMemory:
 
     def saw_title(self, src_uri: str, url: str, title: str | None) -> None:
         """A page this build rendered, with the title its nav entry shows."""
-        self.built[url] = src_uri
+        self.built.add(url)
         if src_uri in self.titles and self.titles[src_uri] != title:
             self.titles_changed = True
         if title is not None:

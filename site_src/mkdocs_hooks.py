@@ -154,6 +154,7 @@ def on_post_build(config) -> None:
     memory = _memory(config)
     if memory is not None:
         merge_search_index(Path(config.site_dir) / "search" / "search_index.json", memory)
+        memory.has_built = True
 
 
 def on_page_content(html: str, page, config, files) -> str:

@@ -163,6 +163,14 @@ def test_a_new_record_of_the_same_outputs_renews_the_pages_stamp(previewed):
     assert "2031-02-03" in (root / "site" / "lessons" / "01-markdown" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_preview_that_has_not_built_a_language_yet_builds_it_clean(previewed):
+    """A dirty build needs the titles and search entries of a previous build in the same process."""
+    root, _ = previewed
+    times = _html_times(root / "site" / "en")
+    assert Preview(root).build(("en",)) == []
+    assert all(path.stat().st_mtime_ns != time for path, time in times.items())
+
+
 def test_a_code_edit_shows_the_new_outputs_in_both_languages(previewed):
     root, preview = previewed
     folder = root / "lessons" / "01-markdown"

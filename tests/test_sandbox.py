@@ -60,10 +60,17 @@ def run(request, warm_start):
     def run_warm(lesson, store, **options):
         outcome = run_lesson(lesson, store, warm=warm_start, **options)
         own_limits = "memory_gb" in lesson.zh.path.read_text(encoding="utf-8")
-        assert outcome.cached or outcome.warm or own_limits or not choose().enabled, "the lesson did not run warm"
+        assert outcome.cached or outcome.warm or own_limits or not sandbox_here(), "the lesson did not run warm"
         return outcome
 
     return run_warm
+
+
+def sandbox_here() -> bool:
+    try:
+        return choose().enabled
+    except SandboxUnavailable:
+        return False
 
 
 @pytest.fixture

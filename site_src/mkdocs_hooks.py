@@ -17,6 +17,9 @@ build time (site_src/mathjax.py).
 
 from __future__ import annotations
 
+import copy
+import json
+import platform
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -30,11 +33,12 @@ from site_src.downloads import colab_url, download_notebook, download_script, no
 from site_src.extract import extract_blocks
 from site_src.glossary import glossary_table, load_glossary
 from site_src.glue import check_values
-from site_src.lessons import Lesson, discover_lessons, read_front_matter
+from site_src.incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
+from site_src.lessons import Lesson, discover_lessons, front_matter_text, read_front_matter
 from site_src.mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from site_src.notebook_html import tidy_notebook_html
 from site_src.problems import LessonError, Problem
-from site_src.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, lesson_key
+from site_src.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
 from site_src.render import (
     FIGURES_FOLDER,
     LABELS,
@@ -81,6 +85,12 @@ def on_config(config):
     return config
 
 
+def on_pre_build(config) -> None:
+    memory = _memory(config)
+    if memory is not None:
+        memory.begin()
+
+
 @event_priority(100)  # before mkdocs-jupyter wraps the notebook files
 def on_files(files: Files, config) -> Files:
     lang = _language(config)
@@ -90,8 +100,12 @@ def on_files(files: Files, config) -> Files:
         if view is not None:
             kept.append(view)
     lessons = _lessons(config)
+    memory = _memory(config)
+    if memory is not None:
+        memory.saw_site(_site_key(lessons, lang, config))
+    environment = json.dumps([platform.python_version(), installed_versions()]) if memory is not None else ""
     for lesson in lessons:
-        for file in _lesson_files(lesson, lessons, lang, config):
+        for file in _remembered_lesson_files(lesson, lessons, lang, config, memory, environment):
             kept.append(file)
     for font in font_files():
         kept.append(File.generated(config, f"{FONTS_URI}/{font.name}", abs_src_path=str(font)))
@@ -108,6 +122,39 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         page_names = {lesson.slug: page_name(lesson) for lesson in lessons}
         markdown = markdown.replace(GLOSSARY_MARK, glossary_table(terms, lessons, _language(config), page_names))
     return point_lesson_links(markdown, lessons)
+
+
+def on_env(env, config, files):
+    """A dirty build (``make preview``) did not read the pages whose source did not change:
+    they get the titles of the previous build, which the nav and footer of the others show."""
+    memory = _memory(config)
+    if memory is not None:
+        env.bytecode_cache = memory.templates  # the theme's templates compiled once per preview
+        memory.pages = {file.page.url for file in files.documentation_pages() if file.page is not None}
+        for file in files.documentation_pages():
+            if file.page is not None and file.page.markdown is None:
+                memory.skipped.add(file.src_uri)
+                file.page.title = memory.title_of(file.src_uri)
+        if memory.skipped:
+            # 404.html and sitemap.xml show the nav and the list of pages: a dirty build changed
+            # neither (else the language is rebuilt clean, see BuildMemory.clean_needed).
+            config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
+    return env
+
+
+def on_page_context(context, page, config, nav):
+    memory = _memory(config)
+    if memory is not None:
+        memory.saw_title(page.file.src_uri, page.url, page.title)
+    return context
+
+
+@event_priority(-100)  # after the search plugin wrote its index
+def on_post_build(config) -> None:
+    memory = _memory(config)
+    if memory is not None:
+        merge_search_index(Path(config.site_dir) / "search" / "search_index.json", memory)
+        memory.has_built = True
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -267,8 +314,8 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
     root = _root(config)
     preview = bool(config.extra.get("preview"))
     recorded = _recorded(lesson, root, preview)
-    unbound = check_values(lesson, recorded.record)
-    if unbound and not preview:
+    unbound = [] if preview else check_values(lesson, recorded.record)  # preview shows the page as it is
+    if unbound:
         raise PluginError("the prose names values the run did not record:\n" + "\n".join(map(str, unbound)))
     source = lesson.sources[lang]
     blocks = extract_blocks(source)
@@ -306,16 +353,59 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
 
 
 def _page_file(config, pages_dir: Path, page_uri: str, content: str) -> File:
-    """A lesson page as a real file in a docs-like folder, rewritten only when its content changed.
+    """A lesson page as a real file in a docs-like folder (mkdocs-jupyter reads notebooks from disk).
 
-    mkdocs-jupyter reads notebooks from disk; and MkDocs' dirty build (``make preview``)
-    skips a page whose file is older than its HTML, so an unchanged lesson is not rebuilt.
+    Written whenever the lesson's files are made, even with the same text: MkDocs' dirty build
+    (``make preview``) renders the page again only if its file is newer than its HTML, and the
+    header it gets in ``on_page_content`` (the "verified on" stamp, say) may have changed.
     """
     path = pages_dir / page_uri
-    if not path.exists() or path.read_text(encoding="utf-8") != content:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
     return File(page_uri, str(pages_dir), config.site_dir, config.use_directory_urls)
+
+
+# ------------------------------------------------------------- make preview's memory
+
+
+def _memory(config) -> BuildMemory | None:
+    """What the last preview build of this language left (site_src/incremental.py); None in `make build`."""
+    memory = config.extra.get("preview_memory")
+    return memory if isinstance(memory, BuildMemory) else None
+
+
+def _remembered_lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config,
+                             memory: BuildMemory | None, environment: str) -> list[File]:
+    """The lesson's files, made again only when one of their inputs changed since the last preview build."""
+    if memory is None:
+        return _lesson_files(lesson, lessons, lang, config)
+    key = _lesson_inputs(lesson, lessons, lang, config, environment)
+    remembered = memory.lessons.get(lesson.slug)
+    if remembered is None or remembered[0] != key:
+        files = _lesson_files(lesson, lessons, lang, config)
+        remembered = memory.lessons[lesson.slug] = (key, [copy.copy(file) for file in files])
+    # Fresh copies: MkDocs attaches this build's page to each file, the kept ones stay untouched.
+    return [copy.copy(file) for file in remembered[1]]
+
+
+def _lesson_inputs(lesson: Lesson, lessons: list[Lesson], lang: str, config, environment: str) -> str:
+    """A key of everything `_lesson_files` reads: the lesson's folder (texts, data), its CPU and
+    GPU records, the lessons it may link to, the site's address, the installed releases."""
+    root = _root(config)
+    records = [folder_stamp(root / "build" / name / lesson.slug, read=("record.json",))
+               for name in ("records", "records-cuda")]
+    return inputs_key(lang, config.site_url or "", str(config.use_directory_urls), environment,
+                      folder_stamp(lesson.folder, read=("*",)), *records,
+                      " ".join(f"{other.slug}:{other.format}" for other in lessons))
+
+
+def _site_key(lessons: list[Lesson], lang: str, config) -> str:
+    """A key of what pages show of other pages' sources: the lessons (nav, links) and their front
+    matter (lesson headers, the home page's table), and the glossary's terms."""
+    glossary = Path(config.docs_dir) / GLOSSARY_FILE
+    return inputs_key(lang, *(f"{lesson.slug}:{lesson.format}:{front_matter_text(lesson.sources[lang])!r}"
+                              for lesson in lessons),
+                      glossary.read_bytes() if glossary.exists() else b"")
 
 
 def learning_path(lang: str) -> str:

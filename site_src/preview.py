@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import static_problems
+from .incremental import BuildMemory
 from .lessons import FOLDER_PATTERN, Lesson, discover_lessons
 from .problems import LessonError
 from .run import default_store, run_lesson
 from .sandbox import Limits, SandboxUnavailable, choose
-from .warm import WarmStart
 from .site import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
+from .warm import WarmStart
 
 EVENTS_PATH = "/__preview__/events"
 STATE_PATH = "/__preview__/state.json"
@@ -64,6 +65,7 @@ class Plan:
 
     lessons: tuple[str, ...] = ()  # slugs whose code or data may have changed: run them if stale
     languages: tuple[str, ...] = ()  # the language builds to redo
+    clean: bool = False  # a config or the theme changed: every page of those languages is rebuilt
 
 
 # ------------------------------------------------------------------ deciding the work
@@ -71,7 +73,7 @@ class Plan:
 
 def plan_for(root: Path, changed: set[Path]) -> Plan:
     """The lessons to re-run and the languages to rebuild for these changed paths."""
-    lessons, languages = set(), set()
+    lessons, languages, clean = set(), set(), False
     for path in changed:
         rel = path.resolve().relative_to(root.resolve()).as_posix() if path.is_absolute() else path.as_posix()
         parts = rel.split("/")
@@ -80,9 +82,11 @@ def plan_for(root: Path, changed: set[Path]) -> Plan:
             languages |= _languages_of(parts[-1])
         elif rel in LANGUAGE_OF_CONFIG:
             languages |= {"zh", "en"} if rel == MKDOCS_CONFIGS[0] else {"en"}
+            clean = True
         elif parts[0] in {"docs", "site_src"}:
             languages |= _languages_of(parts[-1])
-    return Plan(tuple(sorted(lessons)), tuple(lang for lang in ("zh", "en") if lang in languages))
+            clean |= parts[0] == "site_src"  # the theme: every page is rendered with it
+    return Plan(tuple(sorted(lessons)), tuple(lang for lang in ("zh", "en") if lang in languages), clean)
 
 
 def _languages_of(name: str) -> set[str]:
@@ -105,6 +109,7 @@ class Preview:
     root: Path
     state: PreviewState = field(default_factory=PreviewState)
     warm: WarmStart = field(default_factory=WarmStart)  # a code edit re-runs its lesson forked from it
+    memories: dict[str, BuildMemory] = field(default_factory=dict)  # per language: what its last build left
 
     def lessons(self) -> list[Lesson]:
         return discover_lessons(self.root / "lessons")
@@ -130,17 +135,25 @@ class Preview:
             if outcome.failure:
                 print(outcome.failure, flush=True)
                 failures.append(outcome.failure)
-        problems = failures + self.build(tuple(lang for lang in ("zh", "en") if lang in languages))
+        problems = failures + self.build(tuple(lang for lang in ("zh", "en") if lang in languages),
+                                         dirty=not plan.clean)
         print(f"preview: rebuilt {', '.join(sorted(languages)) or 'nothing'} in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         return problems
 
     def build(self, languages: tuple[str, ...], *, dirty: bool = True) -> list[str]:
-        """Rebuild these languages; ``dirty``: only pages whose source changed (and every lesson page)."""
+        """Rebuild these languages; ``dirty``: render only the pages whose source changed, unless
+        the change shows on every page (a title, the front matter of a lesson): then all of them."""
         for lang in languages:
+            memory = self.memories.setdefault(lang, BuildMemory())
             try:
-                build_language(self.root, lang, preview=True, dirty=dirty)
+                dirty_build = dirty and memory.has_built
+                build_language(self.root, lang, preview=True, dirty=dirty_build, memory=memory)
+                if dirty_build and memory.clean_needed:
+                    print(f"preview: a change shows on every {lang} page: rebuilding them all", flush=True)
+                    build_language(self.root, lang, preview=True, dirty=False, memory=memory)
             except SiteBuildError as error:
+                self.memories.pop(lang)  # a failed build leaves the site half done: the next one is clean
                 return str(error).splitlines()
         return []
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from .checks import static_problems
+from .compare import record_differences
 from .glue import check_values
 from .lessons import find_lesson, needs_newer_torch
 from .links import check_alt_text
 from .pins import installed_version
 from .problems import LessonError
-from .compare import record_differences
 from .records import RecordStore
 from .run import RunOutcome, default_store, run_lesson
 

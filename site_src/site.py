@@ -6,13 +6,17 @@ builds the en site into ``site/en/``. The zh build runs first because it empties
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from .incremental import BuildMemory
 
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.en.yml")
 # The zh build first: it empties site/, the en build writes site/en/ inside it.
@@ -29,13 +33,15 @@ def build_site(root: Path) -> None:
         build_language(root, lang)
 
 
-def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool = False) -> None:
+def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool = False,
+                   memory: BuildMemory | None = None) -> None:
     """Build one language (zh into ``site/``, en into ``site/en/``).
 
     ``preview``: the forgiving build of ``make preview``: not strict, and a lesson whose
-    latest run failed shows that failure instead of stopping the build. ``dirty``: keep
-    the built site and rewrite only the pages whose source changed (MkDocs' own dirty
-    build; a clean zh build would empty ``site/en/``).
+    latest run failed shows that failure instead of stopping the build; a clean zh build
+    keeps ``site/en/`` (MkDocs would empty the whole ``site/``). ``dirty``: keep the built
+    site and render only the pages whose source changed (MkDocs' own dirty build), with what
+    ``memory`` kept of the last build of the language (site_src/incremental.py).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -50,11 +56,33 @@ def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool 
         if preview:
             config.strict = False
             config.extra["preview"] = True
-        build(config, dirty=dirty)
+            config.extra["preview_memory"] = memory
+        others = [Path(config.site_dir) / "en"] if preview and not dirty and lang == "zh" else []
+        with _set_aside(others, root / "build" / "preview-aside"):
+            build(config, dirty=dirty)
     except Abort as abort:
         raise SiteBuildError("\n".join(collector.messages) or str(abort)) from None
     finally:
         logger.removeHandler(collector)
+
+
+@contextlib.contextmanager
+def _set_aside(folders: list[Path], aside: Path):
+    """Move these folders into ``aside`` while MkDocs empties the site folder, then back."""
+    moved = []
+    try:
+        for folder in folders:
+            if folder.is_dir():
+                kept = aside / folder.name
+                shutil.rmtree(kept, ignore_errors=True)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                folder.rename(kept)
+                moved.append((kept, folder))
+        yield
+    finally:
+        for kept, folder in moved:
+            shutil.rmtree(folder, ignore_errors=True)
+            kept.rename(folder)
 
 
 class _ProblemCollector(logging.Handler):

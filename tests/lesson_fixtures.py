@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -68,3 +69,20 @@ def line_of(lesson_file: Path, text: str) -> int:
         if text in line:
             return number
     raise AssertionError(f"{text!r} not in {lesson_file}")
+
+
+def write_site_config(root: Path) -> None:
+    """mkdocs.yml and mkdocs.en.yml that inherit the course's own, with a docs folder of two pages."""
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# 首页\n\n<!-- lesson-list -->\n", encoding="utf-8")
+    (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- lesson-list -->\n", encoding="utf-8")
+    for folder in ("stylesheets", "javascripts", "assets"):
+        shutil.copytree(REPO / "docs" / folder, root / "docs" / folder)
+    local = (f"hooks: [{REPO / 'site_src' / 'mkdocs_hooks.py'}]\n"
+             f"theme:\n  custom_dir: {REPO / 'site_src' / 'overrides'}\n")
+    (root / "mkdocs.yml").write_text(
+        f"INHERIT: {REPO / 'mkdocs.yml'}\nsite_dir: site\nnav:\n  - 首页: index.md\n  - 课程: lessons/\n"
+        "  - 实战项目: projects/\n" + local)
+    (root / "mkdocs.en.yml").write_text(
+        f"INHERIT: {REPO / 'mkdocs.en.yml'}\nsite_dir: site/en\nnav:\n  - Home: index.md\n  - Lessons: lessons/\n"
+        "  - Projects: projects/\n" + local)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
-from lesson_fixtures import REPO
+from bs4 import BeautifulSoup
+from lesson_fixtures import REPO, LessonFolder, write_site_config
 
 from site_src.bench import copy_course
-from site_src.preview import Plan, plan_for
+from site_src.preview import Plan, Preview, plan_for
 
 LESSON = "01-tensors"
 
@@ -27,9 +30,9 @@ LESSON = "01-tensors"
     ("docs/glossary.md", Plan((), ("zh",))),
     ("docs/glossary.en.md", Plan((), ("en",))),
     ("docs/stylesheets/lessons.css", Plan((), ("zh", "en"))),
-    ("mkdocs.yml", Plan((), ("zh", "en"))),
-    ("mkdocs.en.yml", Plan((), ("en",))),
-    ("site_src/overrides/main.html", Plan((), ("zh", "en"))),
+    ("mkdocs.yml", Plan((), ("zh", "en"), clean=True)),
+    ("mkdocs.en.yml", Plan((), ("en",), clean=True)),
+    ("site_src/overrides/main.html", Plan((), ("zh", "en"), clean=True)),
 ])
 def test_a_save_asks_for_the_lesson_and_the_languages_it_touches(changed, plan):
     assert plan_for(REPO, {REPO / changed}) == plan
@@ -40,6 +43,152 @@ def test_saves_in_one_batch_are_merged():
     assert plan == Plan(("01-tensors",), ("zh", "en"))
 
 
+# ------------------------------------------------------------ rebuilding one page
+
+MARKDOWN_LESSON = """
+# 张量小课
+
+第一段。
+
+## 打印
+
+```python
+print("第一次的输出")
+```
+"""
+
+NOTEBOOK_LESSON = """
+# %% [markdown]
+# # 求导小课
+#
+# 回到[张量](../01-markdown/index.md)。
+
+# %%
+print("notebook output")
+"""
+
+
+@pytest.fixture(scope="module")
+def previewed(tmp_path_factory):
+    """A tiny course (a Markdown lesson, a notebook lesson, a home page) as `make preview` starts it.
+    Each test edits something of its own and asserts only about that."""
+    root = tmp_path_factory.mktemp("preview")
+    write_site_config(root)
+    folder = LessonFolder(root)
+    folder.markdown("01-markdown", MARKDOWN_LESSON, MARKDOWN_LESSON.replace("张量小课", "Tensor mini-lesson"),
+                    title="张量小课")
+    folder.notebook("02-notebook", NOTEBOOK_LESSON, NOTEBOOK_LESSON.replace("求导小课", "Autograd mini-lesson")
+                    .replace("index.md", "index.en.md"), title="求导小课")
+    preview = Preview(root)
+    try:
+        assert preview.start() == []
+        yield root, preview
+    finally:
+        preview.warm.close()  # the warm server that ran the lessons
+
+
+def _html_times(site: Path) -> dict[Path, int]:
+    return {path: path.stat().st_mtime_ns for path in site.rglob("*.html")}
+
+
+def _nav(page: Path) -> str:
+    """The text of a page's navigation (the titles of every page)."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return " ".join(soup.select_one("nav.md-nav--primary").get_text(" ").split())
+
+
+def _search_docs(site: Path) -> list[dict]:
+    return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+
+
+def _edit(path: Path, old: str, new: str) -> Path:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _saved(root: Path, preview: Preview, *paths: Path) -> None:
+    """What the watcher does after these saves."""
+    assert preview.refresh(plan_for(root, set(paths))) == []
+
+
+def test_a_prose_edit_renders_only_its_page_and_keeps_the_nav_and_search_whole(previewed):
+    root, preview = previewed
+    site, page = root / "site", root / "site" / "lessons" / "01-markdown" / "index.html"
+    times, nav, docs = _html_times(site), _nav(page), _search_docs(site)
+    assert "求导小课" in nav
+
+    _saved(root, preview, _edit(root / "lessons" / "01-markdown" / "index.md", "第一段。", "第一段，改过了。"))
+
+    assert "第一段，改过了。" in page.read_text(encoding="utf-8")
+    rendered = {path.relative_to(site).as_posix() for path, time in _html_times(site).items() if times.get(path) != time}
+    assert rendered == {"lessons/01-markdown/index.html"}  # not the other lesson, the home page, or en
+    assert _nav(page) == nav  # the pages it did not render are still named by their titles
+    after = _search_docs(site)
+    assert [doc["location"] for doc in after] == [doc["location"] for doc in docs]
+    text = " ".join(doc["text"] for doc in after if doc["location"] == "lessons/01-markdown/")
+    assert "第一段，改过了" in text.replace("\u200b", "")  # jieba splits Chinese words with zero-width spaces
+    assert [doc for doc in after if not doc["location"].startswith("lessons/01-markdown/")] == \
+        [doc for doc in docs if not doc["location"].startswith("lessons/01-markdown/")]
+
+
+def test_a_new_title_reaches_the_nav_of_every_page_and_the_home_page(previewed):
+    root, preview = previewed
+    notebook = root / "lessons" / "02-notebook" / "index.py"
+    _edit(notebook, "title: 求导小课", "title: 自动求导小课")
+    _saved(root, preview, _edit(notebook, "# # 求导小课", "# # 自动求导小课"))
+
+    site = root / "site"
+    for page in (site / "index.html", site / "lessons" / "01-markdown" / "index.html"):
+        assert "自动求导小课" in _nav(page)
+    assert "自动求导小课" in (site / "index.html").read_text(encoding="utf-8")  # its table of lessons
+    assert any(doc["title"].replace("\u200b", "") == "自动求导小课" for doc in _search_docs(site))
+    assert (site / "en" / "index.html").exists()  # a clean zh build empties site/: en is kept
+
+
+def test_a_lessons_front_matter_reaches_the_home_page(previewed):
+    root, preview = previewed
+    _saved(root, preview, _edit(root / "lessons" / "01-markdown" / "index.md", "summary: a lesson written for a test",
+                                "summary: 一份改过的简介"))
+    assert "一份改过的简介" in (root / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_new_record_of_the_same_outputs_renews_the_pages_stamp(previewed):
+    """The page text is the same, but the header under its title says what the run ran on."""
+    root, preview = previewed
+    record = root / "build" / "records" / "01-markdown" / "record.json"
+    _edit(record, '"date": "', '"date": "2031-02-03 was ')
+    assert preview.build(("zh",)) == []
+    assert "2031-02-03" in (root / "site" / "lessons" / "01-markdown" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_preview_that_has_not_built_a_language_yet_builds_it_clean(previewed):
+    """A dirty build needs the titles and search entries of a previous build in the same process."""
+    root, _ = previewed
+    times = _html_times(root / "site" / "en")
+    assert Preview(root).build(("en",)) == []
+    assert all(path.stat().st_mtime_ns != time for path, time in times.items())
+
+
+def test_a_code_edit_shows_the_new_outputs_in_both_languages(previewed):
+    root, preview = previewed
+    folder = root / "lessons" / "01-markdown"
+    _saved(root, preview, *(_edit(folder / name, "第一次的输出", "第二次的输出") for name in ("index.md", "index.en.md")))
+
+    for page in (root / "site" / "lessons" / "01-markdown" / "index.html",
+                 root / "site" / "en" / "lessons" / "01-markdown" / "index.html"):
+        outputs = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(".lesson-output")
+        assert [output.get_text() for output in outputs if "输出" in output.get_text()] == ["第二次的输出\n"]
+
+
+def test_a_theme_change_renders_every_page_again(previewed):
+    root, preview = previewed
+    site = root / "site"
+    times = _html_times(site)
+    assert preview.refresh(Plan((), ("en",), clean=True)) == []
+    rendered = {path for path, time in _html_times(site).items() if times.get(path) != time}
+    assert rendered == {path for path in times if path.is_relative_to(site / "en")}
 def test_a_code_edit_reruns_its_lesson_forked_from_the_warm_interpreter(lessons, monkeypatch, capsys):
     from site_src.preview import Preview
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from lesson_fixtures import REPO
+from lesson_fixtures import write_site_config
 
 from site_src.records import RecordStore
 from site_src.run import run_lesson
@@ -98,30 +98,13 @@ def _english(text: str) -> str:
             .replace("回到[张量](../01-markdown/index.md)", "Back to [tensors](../01-markdown/index.en.md)"))
 
 
-def _site_root(root: Path) -> None:
-    """mkdocs.yml and mkdocs.en.yml that inherit the course's own, with a docs folder of two pages."""
-    (root / "docs").mkdir()
-    (root / "docs" / "index.md").write_text("# 首页\n\n<!-- lesson-list -->\n", encoding="utf-8")
-    (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- lesson-list -->\n", encoding="utf-8")
-    for folder in ("stylesheets", "javascripts", "assets"):
-        shutil.copytree(REPO / "docs" / folder, root / "docs" / folder)
-    local = (f"hooks: [{REPO / 'site_src' / 'mkdocs_hooks.py'}]\n"
-             f"theme:\n  custom_dir: {REPO / 'site_src' / 'overrides'}\n")
-    (root / "mkdocs.yml").write_text(
-        f"INHERIT: {REPO / 'mkdocs.yml'}\nsite_dir: site\nnav:\n  - 首页: index.md\n  - 课程: lessons/\n"
-        "  - 实战项目: projects/\n" + local)
-    (root / "mkdocs.en.yml").write_text(
-        f"INHERIT: {REPO / 'mkdocs.en.yml'}\nsite_dir: site/en\nnav:\n  - Home: index.md\n  - Lessons: lessons/\n"
-        "  - Projects: projects/\n" + local)
-
-
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory) -> Path:
     from lesson_fixtures import LessonFolder
 
     root = tmp_path_factory.mktemp("site")
     lessons = LessonFolder(root)
-    _site_root(root)
+    write_site_config(root)
     store = RecordStore(root / "build" / "records")
     markdown = lessons.markdown("01-markdown", MARKDOWN_ZH, _english(MARKDOWN_ZH))
     (markdown.folder / "DATA-LICENSE.md").write_text("# Licence of the data\n", encoding="utf-8")
@@ -285,7 +268,7 @@ def test_the_build_refuses_a_stale_record(tmp_path):
     from lesson_fixtures import LessonFolder
 
     lessons = LessonFolder(tmp_path)
-    _site_root(tmp_path)
+    write_site_config(tmp_path)
     lesson = lessons.markdown("01-markdown", "```python\nprint(1)\n```\n")
     run_lesson(lesson, RecordStore(tmp_path / "build" / "records"))
     lessons.markdown("01-markdown", "```python\nprint(2)\n```\n")
@@ -298,7 +281,7 @@ def test_the_build_refuses_a_lesson_whose_latest_run_failed(tmp_path):
     from lesson_fixtures import LessonFolder
 
     lessons = LessonFolder(tmp_path)
-    _site_root(tmp_path)
+    write_site_config(tmp_path)
     flag = tmp_path / "FAIL-NOW"
     lesson = lessons.markdown("01-markdown", f"```python\nimport os\nassert not os.path.exists({str(flag)!r}), 'flagged'\n```\n")
     store = RecordStore(tmp_path / "build" / "records")
@@ -314,7 +297,7 @@ def test_the_build_refuses_a_record_with_a_missing_block(tmp_path):
     from lesson_fixtures import LessonFolder
 
     lessons = LessonFolder(tmp_path)
-    _site_root(tmp_path)
+    write_site_config(tmp_path)
     lesson = lessons.markdown("01-markdown", "```python\nprint(1)\n```\n\n```python\nprint(2)\n```\n")
     store = RecordStore(tmp_path / "build" / "records")
     record = run_lesson(lesson, store).record
@@ -327,7 +310,7 @@ def test_the_build_refuses_a_missing_record(tmp_path):
     from lesson_fixtures import LessonFolder
 
     LessonFolder(tmp_path).markdown("01-markdown", "```python\nprint(1)\n```\n")
-    _site_root(tmp_path)
+    write_site_config(tmp_path)
     with pytest.raises(SiteBuildError, match="record is missing.*run `make test`"):
         build_site(tmp_path)
 

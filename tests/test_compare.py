@@ -11,8 +11,20 @@ import pytest
 from lesson_fixtures import REPO, line_of
 
 from site_src.cli import main
-from site_src.compare import (BROKE, MAX_REPORT_CHARS, NUMBERS, TEXT, Drift, PinnedRecordMissing, common_versions,
-                               compare_runs, drift, drift_report, numbers_in, record_differences)
+from site_src.compare import (
+    BROKE,
+    MAX_REPORT_CHARS,
+    NUMBERS,
+    TEXT,
+    Drift,
+    PinnedRecordMissing,
+    common_versions,
+    compare_runs,
+    drift,
+    drift_report,
+    numbers_in,
+    record_differences,
+)
 from site_src.extract import extract_blocks
 from site_src.records import RecordStore, lesson_key, source_key
 from site_src.run import run_lesson
@@ -230,7 +242,8 @@ def test_a_report_without_changes_says_how_many_lessons_agree():
         "pinned run (torch 2.14.1, torchvision 0.29.1): numbers agree within a relative 0.001 (absolute 1e-05); "
         "any other change of text is listed too.\n\nNothing changed in 3 lessons.\n")
     assert report.drifts == ()
-    assert drift_report(3, [], *NO_VERSIONS).title == "Newest torch ? (torchvision ?): all 3 lessons print what they print with the pins"
+    unnamed = drift_report(3, [], *NO_VERSIONS).title
+    assert unnamed == "Newest torch ? (torchvision ?): all 3 lessons print what they print with the pins"
 
 
 def test_a_report_lists_breaks_then_numbers_then_text_and_counts_lessons():
@@ -242,7 +255,8 @@ def test_a_report_lists_breaks_then_numbers_then_text_and_counts_lessons():
     body = report.markdown.split("\n\n", 1)[1]
     assert body == ("## Broke (1)\n\n### `a.md`\n\ngone\n\nPinned run (torch ?):\n\n```text\n(no output)\n```\n\n"
                     "Newest run (torch ?):\n\n```text\n(no output)\n```\n\n"
-                    "## Numbers drifted (1)\n\n### `a.md:3`\n\nn\n\n```diff\n--- torch ?\n+++ torch ?\n@@ -1 +1 @@\n-1\n+2\n```\n\n"
+                    "## Numbers drifted (1)\n\n### `a.md:3`\n\nn\n\n"
+                    "```diff\n--- torch ?\n+++ torch ?\n@@ -1 +1 @@\n-1\n+2\n```\n\n"
                     "## Text changed (numbers within tolerance) (1)\n\n### `b.md:4`\n\nt\n\n"
                     "```diff\n--- torch ?\n+++ torch ?\n@@ -1 +1 @@\n-x\n+y\n```\n")
 

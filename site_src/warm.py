@@ -102,13 +102,16 @@ class WarmStart:
         """Whether a lesson of `course` with these limits runs warm; starts a server if need be."""
         if not sandbox.enabled or device != "cpu" or limits != Limits() or self.unavailable:
             return False
+        courses = (self.courses or course).resolve()
+        if not course.resolve().is_relative_to(courses):
+            return False  # a server shown only `self.courses` could not read this lesson
         server = self.server
-        if server is not None and server.process.poll() is None and course.is_relative_to(server.courses):
+        if server is not None and server.process.poll() is None and server.courses == courses:
             return True
         self.discard()
         started = time.perf_counter()
         try:
-            self.server = _start_server(sandbox, self.courses if self.courses else course)
+            self.server = _start_server(sandbox, courses)
         except WarmUnavailable as error:
             self.unavailable = str(error)
             print(f"warm start: off ({error}); lessons start cold", file=sys.stderr)
@@ -218,7 +221,7 @@ def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
             ready = {"problem": f"no answer ({error})"}
         ours.settimeout(None)
         if ready.get("ready"):
-            return WarmServer(process, ours, root, courses.resolve())
+            return WarmServer(process, ours, root, courses)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()

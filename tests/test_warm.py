@@ -188,6 +188,9 @@ def test_lessons_start_cold_where_the_warm_start_does_not_apply(lessons, warm):
     assert run_lesson(own_limit, RecordStore(lessons.root / "records"), warm=warm).warm is False
     assert not warm.serves(Sandbox(None, reason="no bwrap"), "cpu", Limits(), lessons.root)
     assert not warm.serves(choose(), "cuda", Limits(), lessons.root)
+    elsewhere = WarmStart(courses=lessons.root / "other-courses")
+    assert not elsewhere.serves(choose(), "cpu", Limits(), lessons.root)  # it could not read the lesson
+    assert elsewhere.servers_started == 0
     assert warm.servers_started == 0
 
 

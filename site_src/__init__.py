@@ -26,6 +26,6 @@ One module per stage:
   one does, and reports what the newest torch changed;
 - ``pins``      reads the pinned, oldest and newest torch (and the other pins) from pyproject.toml;
 - ``shards``    deals the lessons to CI's shards by their recorded durations;
-- ``new``, ``glossary``, ``page_weight``, ``bench``, ``mutate`` serve contributors and maintainers;
+- ``preview``, ``new``, ``glossary``, ``page_weight``, ``bench``, ``mutate`` serve contributors and maintainers;
 - ``cli``       the command line: ``python -m site_src extract|run|check|build|serve|…``.
 """

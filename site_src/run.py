@@ -100,7 +100,7 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
             record = None
             store.save_failed(lesson, key, result)
     return RunOutcome(lesson, record, fail.report if fail else None, False, round(time.perf_counter() - started, 3),
-                      warm is not None)
+                      child.warm is not None)
 
 
 @contextlib.contextmanager
@@ -140,7 +140,7 @@ class ChildRun:
         report_fd = fcntl.fcntl(write_end, fcntl.F_DUPFD_CLOEXEC, REPORT_FD)
         os.close(write_end)
         try:
-            process = self._start_warm(report_fd) if self.warm else self._start_cold(report_fd)
+            process = self._start(report_fd)
         finally:
             os.close(report_fd)
         transcript = Transcript()
@@ -153,6 +153,15 @@ class ChildRun:
                 stream.close()
             os.close(read_end)
         return transcript
+
+    def _start(self, report_fd: int) -> subprocess.Popen | WarmChild:
+        if self.warm:
+            try:
+                return self._start_warm(report_fd)
+            except OSError:  # the server died since it said it serves: this lesson starts cold
+                self.warm.abandon()
+                self.warm = None
+        return self._start_cold(report_fd)
 
     def _start_cold(self, report_fd: int) -> subprocess.Popen:
         command = [sys.executable, "-m", "site_src.runner", str(self.lesson.folder.resolve()),
@@ -172,6 +181,10 @@ class ChildRun:
                    "output_chars": self.limits.output_chars}
         try:
             child = self.warm.start_child(request, [report_fd, *(write for _, write in streams)])
+        except OSError:
+            for read, _ in streams:
+                os.close(read)
+            raise
         finally:
             for _, write in streams:
                 os.close(write)

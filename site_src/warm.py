@@ -139,6 +139,11 @@ class WarmStart:
         socket.send_fds(self.server.control, [json.dumps(request).encode()], fds)
         return WarmChild(self, self.server)
 
+    def abandon(self) -> None:
+        """Kill the server's sandbox now; it is thrown away when the lesson is done with its root."""
+        if self.server is not None:
+            kill_sandbox(self.server)
+
     def discard(self) -> None:
         """Kill the server's whole sandbox and remove its root; the next lesson starts a new server."""
         server, self.server = self.server, None

@@ -163,6 +163,20 @@ def test_a_lesson_that_kills_the_server_fails_and_the_next_gets_a_new_one(lesson
     assert warm.servers_started == 2
 
 
+def test_a_server_that_died_between_two_lessons_leaves_the_next_to_start_cold(lessons, warm, monkeypatch):
+    lesson = lessons.markdown("01-demo", lesson_text("print('ran')"))
+    store = RecordStore(lessons.root / "records")
+
+    def died(request, fds):
+        raise BrokenPipeError("the server is gone")
+
+    monkeypatch.setattr(warm, "start_child", died)
+    outcome = run_lesson(lesson, store, warm=warm)
+    assert stdout(outcome) == "ran\n" and outcome.warm is False
+    monkeypatch.undo()
+    assert run_lesson(lesson, store, warm=warm, force=True).warm and warm.servers_started == 2
+
+
 def test_a_lesson_killed_at_its_time_limit_takes_the_server_with_it(lessons, warm):
     """…but only after the parent took the figures of the blocks before (they are in its root)."""
     sleeper = lessons.markdown("01-sleeper", lesson_text("""

@@ -41,7 +41,7 @@ from .extract import LessonBlock, extract_blocks
 from .lessons import Lesson, read_front_matter, repo_root_of
 from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
 from .runner import OUTPUTS_DIR, RESULT_DIR
-from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose
+from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose, kill_sandbox
 from .verdict import BlockRecord, Failure, failure, judge, skipped_record
 from .warm import WarmChild, WarmStart
 
@@ -302,17 +302,7 @@ def _end(process: subprocess.Popen | WarmChild) -> None:
     if isinstance(process, WarmChild):
         process.finish()
     else:
-        _kill(process)
-
-
-def _kill(process: subprocess.Popen) -> None:
-    """Kill the child's process group. In the sandbox that ends its first process, and the
-    kernel then kills every process of the PID namespace (--die-with-parent backs this up)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+        kill_sandbox(process)
 
 
 # ------------------------------------------------------------------- the verdict

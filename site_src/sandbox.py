@@ -21,10 +21,12 @@ the verdict, the time limits, the process count and the kill.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -105,6 +107,15 @@ class Sandbox:
         args += [self.prlimit, f"--data={limits.memory_bytes}", f"--nproc={MAX_TASKS}",
                  f"--fsize={MAX_FILE_BYTES}", "--core=0", "--"]
         return args + command
+
+
+def kill_sandbox(process: subprocess.Popen) -> None:
+    """Kill a sandboxed process started with ``start_new_session``: its process group goes,
+    which ends the sandbox's first process, and the kernel then kills every process of the
+    PID namespace (``--die-with-parent`` backs this up)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def choose(device: str = "cpu") -> Sandbox:

@@ -51,7 +51,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sandbox import PACKAGE_ROOT, Limits, Sandbox, child_environment
+from .sandbox import PACKAGE_ROOT, Limits, Sandbox, child_environment, kill_sandbox
 
 WARM_MODULES = ("numpy", "torch", "torchvision", "matplotlib.pyplot")
 HARNESS_MODULES = ("site_src.runner", "jupytext")  # ours: the runner, and the reader of notebook lessons
@@ -142,14 +142,14 @@ class WarmStart:
     def abandon(self) -> None:
         """Kill the server's sandbox now; it is thrown away when the lesson is done with its root."""
         if self.server is not None:
-            kill_sandbox(self.server)
+            kill_sandbox(self.server.process)
 
     def discard(self) -> None:
         """Kill the server's whole sandbox and remove its root; the next lesson starts a new server."""
         server, self.server = self.server, None
         if server is None:
             return
-        kill_sandbox(server)
+        kill_sandbox(server.process)
         server.control.close()
         with contextlib.suppress(OSError):
             empty_folder(server.root)
@@ -188,22 +188,14 @@ class WarmChild:
         ended = json.loads(message) if message else {"ended": -signal.SIGKILL, "restart": True}
         self.returncode = int(ended["ended"])
         if ended.get("restart"):
-            kill_sandbox(self.server)  # thrown away after the lesson (WarmStart.lesson_workdir)
+            kill_sandbox(self.server.process)  # thrown away after the lesson (WarmStart.lesson_workdir)
         return self.returncode
 
     def finish(self) -> None:
         """End the run: if the child has not ended by itself, the server's sandbox goes with it."""
         if self.poll() is None:
-            kill_sandbox(self.server)
+            kill_sandbox(self.server.process)
             self.returncode = -signal.SIGKILL
-
-
-def kill_sandbox(server: WarmServer) -> None:
-    """Kill the server's sandbox: its first process, and with it (``--die-with-parent``, the
-    end of the PID namespace) every process in it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGKILL)
-    server.process.wait()
 
 
 def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
@@ -227,9 +219,7 @@ def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
         ours.settimeout(None)
         if ready.get("ready"):
             return WarmServer(process, ours, root, courses)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        kill_sandbox(process)
         ours.close()
         shutil.rmtree(root, ignore_errors=True)
         errors.seek(0)

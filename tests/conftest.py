@@ -16,6 +16,23 @@ def lessons(tmp_path: Path) -> LessonFolder:
     return LessonFolder(tmp_path)
 
 
+@pytest.fixture
+def bubblewrap():
+    """Fail where the lesson sandbox should exist and does not; only other systems skip."""
+    import sys
+
+    from site_src.sandbox import SETUP_HINT, SandboxUnavailable, choose
+
+    try:
+        sandbox = choose()
+    except SandboxUnavailable as error:
+        pytest.fail(str(error))
+    if not sandbox.enabled:
+        if sys.platform.startswith("linux"):
+            pytest.fail(f"the lesson sandbox is missing: {sandbox.reason}; {SETUP_HINT}")
+        pytest.skip(f"bubblewrap runs only on Linux: {sandbox.reason}")
+
+
 @pytest.fixture(scope="module")
 def site_url() -> str:
     """The built site served like GitHub Pages on 127.0.0.1, for the browser tests."""

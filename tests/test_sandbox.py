@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import sys
 import tempfile
 import textwrap
 import time
@@ -26,21 +25,10 @@ from lesson_fixtures import line_of
 
 from site_src.records import RecordStore
 from site_src.run import run_lesson
-from site_src.sandbox import SETUP_HINT, SandboxUnavailable, choose
+from site_src.sandbox import SandboxUnavailable, choose
 from site_src.warm import WarmStart
 
-
-@pytest.fixture(autouse=True)
-def bubblewrap():
-    """Fail where the sandbox should exist and does not; only other systems skip."""
-    try:
-        sandbox = choose()
-    except SandboxUnavailable as error:
-        pytest.fail(str(error))
-    if not sandbox.enabled:
-        if sys.platform.startswith("linux"):
-            pytest.fail(f"the lesson sandbox is missing: {sandbox.reason}; {SETUP_HINT}")
-        pytest.skip(f"bubblewrap runs only on Linux: {sandbox.reason}")
+pytestmark = pytest.mark.usefixtures("bubblewrap")  # conftest.py: fails where the sandbox is missing
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ if each had started cold, leave nothing behind for the next lesson, and cannot r
 server they were forked from. Every attack of tests/test_sandbox.py also runs warm there.
 
 These tests need bubblewrap (the warm server runs only inside it): they fail where it is
-missing on Linux, as the sandbox tests do.
+missing on Linux, as the sandbox tests do (the `bubblewrap` fixture of conftest.py).
 """
 
 from __future__ import annotations
@@ -22,14 +22,7 @@ from site_src.run import run_lesson
 from site_src.sandbox import PACKAGE_ROOT, Limits, Sandbox, choose
 from site_src.warm import WarmStart
 
-pytestmark = pytest.mark.usefixtures("bubblewrap")
-
-
-@pytest.fixture
-def bubblewrap():
-    sandbox = choose()
-    if not sandbox.enabled:
-        pytest.fail(f"the warm start needs the lesson sandbox: {sandbox.reason}")
+pytestmark = pytest.mark.usefixtures("bubblewrap")  # conftest.py: fails where the sandbox is missing
 
 
 @pytest.fixture

@@ -36,6 +36,14 @@ class GlueBinding:
 
 
 @dataclass(frozen=True)
+class Check:
+    """``#| check: expression``: a claim of the prose that must hold in the run, evaluated after the block."""
+
+    expression: str
+    line: int  # the file line of the option, where a false claim is reported
+
+
+@dataclass(frozen=True)
 class BlockOptions:
     """What a block's ``#|`` lines ask for."""
 
@@ -46,11 +54,12 @@ class BlockOptions:
     timeout: float = DEFAULT_BLOCK_TIMEOUT
     alt: str | None = None
     glue: tuple[GlueBinding, ...] = ()
+    checks: tuple[Check, ...] = ()
 
 
 # option name -> (type, converter); alt is per-language and so left out of parity checks
 OPTION_TYPES = {"raises": str, "run": bool, "gpu": bool, "solution": bool, "timeout": float, "alt": str,
-                "glue": str}
+                "glue": str, "check": str}
 
 
 @dataclass(frozen=True)
@@ -203,7 +212,7 @@ def _block_with_options(index: int, rel: str, line: int, text: str, end_line: in
 
 
 def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[BlockOptions, list[Problem]]:
-    values, problems, glue = {}, [], []
+    values, problems, glue, checks = {}, [], [], []
     for number, option in enumerate(option_lines, start=first_line):
         key, sep, raw = option[len(OPTION_PREFIX):].partition(":")
         key, raw = key.strip(), raw.strip()
@@ -222,6 +231,11 @@ def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[B
             glue += [binding] if binding else []
             problems += [problem] if problem else []
             continue
+        if key == "check":
+            check, problem = _check(value, rel, number)
+            checks += [check] if check else []
+            problems += [problem] if problem else []
+            continue
         if key in values:
             problems.append(Problem(rel, number, f"block option `{key}` is given twice",
                                     "keep one of the two lines"))
@@ -233,7 +247,7 @@ def parse_options(option_lines: list[str], rel: str, first_line: int) -> tuple[B
     for name in sorted({name for name in names if names.count(name) > 1}):
         problems.append(Problem(rel, first_line, f"`glue: {name}` is bound twice in this block",
                                 "bind each name once"))
-    return BlockOptions(**values, glue=tuple(glue)), problems
+    return BlockOptions(**values, glue=tuple(glue), checks=tuple(checks)), problems
 
 
 def _glue_binding(raw: str, rel: str, line: int) -> tuple[GlueBinding | None, Problem | None]:
@@ -251,6 +265,17 @@ def _glue_binding(raw: str, rel: str, line: int) -> tuple[GlueBinding | None, Pr
     return GlueBinding(name, expression, line), None
 
 
+def _check(expression: str, rel: str, line: int) -> tuple[Check | None, Problem | None]:
+    """A claim, checked to be one valid Python expression."""
+    try:
+        compile(expression, f"{rel}:{line}", "eval")
+    except SyntaxError as error:
+        return None, Problem(rel, line, f"the check `{expression}` is not a valid Python expression ({error.msg})",
+                             "write one expression that is true when the prose is, e.g. "
+                             "`#| check: test_loss[-1] < test_loss[0]`")
+    return Check(expression, line), None
+
+
 def _convert(kind: type, raw: str):
     if kind is bool:
         return {"true": True, "false": False}.get(raw.lower())
@@ -264,7 +289,7 @@ def _convert(kind: type, raw: str):
 
 def _example(key: str) -> str:
     return {"raises": "RuntimeError", "timeout": "120", "alt": "a loss curve",
-            "glue": "final_loss = losses[-1]"}.get(key, "true")
+            "glue": "final_loss = losses[-1]", "check": "losses[-1] < losses[0]"}.get(key, "true")
 
 
 # ---------------------------------------------------------------------------- module

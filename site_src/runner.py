@@ -85,7 +85,7 @@ def run_lesson_blocks(lesson: Lesson, figures_dir: Path, device: str, report, ou
         report({"type": "start", "index": block.index})
         facts, error = _run_block(block, namespace, capture, output_chars)
         report({"type": "block", **facts})
-        if not _as_promised(block, error) or "glue_error" in facts:
+        if not _as_promised(block, error) or "glue_error" in facts or "check_failure" in facts:
             break
 
 
@@ -131,6 +131,7 @@ def _run_block(block: LessonBlock, namespace: dict, capture: FigureCapture,
              "outputs": sorted(name for name, stamp in output_files().items() if outputs_before.get(name) != stamp)}
     if _as_promised(block, error):
         facts.update(_glue(block, namespace))
+        facts.update(_checked(block, namespace))
     return facts, error
 
 
@@ -158,6 +159,19 @@ def _glue(block: LessonBlock, namespace: dict) -> dict:
         except Exception as error:  # noqa: BLE001 — any failure is the binding's, reported at its line
             return {"glue": values, "glue_error": {"name": binding.name, "text": f"{type(error).__name__}: {error}"}}
     return {"glue": values}
+
+
+def _checked(block: LessonBlock, namespace: dict) -> dict:
+    """How many of the block's ``#| check:`` claims hold, in order, up to the first that does not
+    (false, or failing to evaluate): the parent fails the block at that claim's line."""
+    for passed, check in enumerate(block.options.checks):
+        try:
+            value = bool(eval(check.expression, namespace))  # noqa: S307 — lesson code
+        except Exception as error:  # noqa: BLE001 — any failure is the claim's, reported at its line
+            return {"checks": passed, "check_failure": {"line": check.line, "text": f"raised {type(error).__name__}: {error}"}}
+        if not value:
+            return {"checks": passed, "check_failure": {"line": check.line, "text": "False"}}
+    return {"checks": len(block.options.checks)}
 
 
 def sealed(*functions):
@@ -361,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_workdir(lesson, workdir)
     refuse_network()
     confine_writes(workdir)
-    run_blocks, *_ = sealed(run_lesson_blocks, _run_block, _error_facts, _as_promised, _glue)
+    run_blocks, *_ = sealed(run_lesson_blocks, _run_block, _error_facts, _as_promised, _glue, _checked)
     run_blocks(lesson, workdir / RESULT_DIR / "figures", args.device, report, args.output_chars)
     report({"type": "done", "environment": run_environment(args.device)})
     # Leave at once: atexit handlers and threads the lesson started have nothing more to say.

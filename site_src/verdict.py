@@ -39,7 +39,7 @@ class Failure:
 
     path: str
     line: int
-    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "no-result", "limit", "figure", "output"
+    kind: str  # "error", "timeout", "did-not-raise", "wrong-exception", "glue", "check", "no-result", "limit", "figure", "output"
     summary: str
     report: str
 
@@ -63,13 +63,13 @@ def judge(block: LessonBlock, facts: dict, *, output_chars: int, memory_text: st
     error = facts.get("error")
     expected = block.options.raises
     if error is None and expected is None:
-        return record, _glued(block, facts, record)
+        return record, _glued(block, facts, record) or _checked(block, facts, record)
     if error is not None and not isinstance(error, dict):
         error = {"types": ["?"], "text": str(error)}
     types = [str(name) for name in (error or {}).get("types") or []]
     if error is not None and expected in types and types[0] != TIMEOUT_TYPE:
         record.status, record.error = "raised", _text(error.get("text"))
-        return record, _glued(block, facts, record)
+        return record, _glued(block, facts, record) or _checked(block, facts, record)
     record.status = "failed"
     if error is None:
         return record, failure(block, block.line, "did-not-raise", f"this block must raise {expected} but raised nothing",
@@ -105,6 +105,25 @@ def _glued(block: LessonBlock, facts: dict, record: BlockRecord) -> Failure | No
     return failure(block, missing.line, "glue", f"`#| glue: {missing.name}` could not be recorded: "
                    f"{why or 'the run reported no value for it'}",
                    "bind a name the block defines, whose value is a number or text")
+
+
+def _checked(block: LessonBlock, facts: dict, record: BlockRecord) -> Failure | None:
+    """The failure of the first ``#| check:`` claim the child did not report as holding.
+
+    The parent counts from its own extraction: a child that reports fewer passed claims than
+    the block has (or none at all) fails the block at the first one it left out."""
+    passed = facts.get("checks")
+    passed = passed if type(passed) is int and passed >= 0 else 0
+    if passed >= len(block.options.checks):
+        return None
+    check = block.options.checks[passed]
+    reported = facts.get("check_failure")
+    why = _text(reported.get("text")) if isinstance(reported, dict) and reported.get("line") == check.line else ""
+    record.status = "failed"
+    return failure(block, check.line, "check",
+                   f"the prose relies on `{check.expression}`, which is {why or 'not reported as true'} in this run",
+                   "make the sentence that relies on it true for this run: bind the number with `#| glue:`, "
+                   "write it in general terms, or fix the code (docs/lesson-format.md, \"Claims checked by the run\")")
 
 
 def capped(text, cut, limit: int) -> str:

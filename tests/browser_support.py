@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from lesson_fixtures import REPO
 
-from site_src.site import site_prefix
+from site_src.site.build import site_prefix
 
 # SITE_DIR: test another build than the one in site/ (its lessons and records are beside it)
 SITE = Path(os.environ.get("SITE_DIR", REPO / "site"))

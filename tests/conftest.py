@@ -21,7 +21,7 @@ def bubblewrap():
     """Fail where the lesson sandbox should exist and does not; only other systems skip."""
     import sys
 
-    from site_src.sandbox import SETUP_HINT, SandboxUnavailable, choose
+    from site_src.run.sandbox import SETUP_HINT, SandboxUnavailable, choose
 
     try:
         sandbox = choose()
@@ -40,7 +40,7 @@ def site_url() -> str:
 
     from browser_support import PREFIX, SITE
 
-    from site_src.site import pages_server
+    from site_src.site.build import pages_server
 
     if not (SITE / "index.html").exists() or not (SITE / "en" / "index.html").exists():
         pytest.fail(f"no built site in {SITE}: run `python -m site_src build` first (`make test` does)")

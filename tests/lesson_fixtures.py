@@ -6,7 +6,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from site_src.lessons import Lesson, find_lesson
+from site_src.lesson.lessons import Lesson, find_lesson
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -78,8 +78,8 @@ def write_site_config(root: Path) -> None:
     (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- lesson-list -->\n", encoding="utf-8")
     for folder in ("stylesheets", "javascripts", "assets"):
         shutil.copytree(REPO / "docs" / folder, root / "docs" / folder)
-    local = (f"hooks: [{REPO / 'site_src' / 'mkdocs_hooks.py'}]\n"
-             f"theme:\n  custom_dir: {REPO / 'site_src' / 'overrides'}\n")
+    local = (f"hooks: [{REPO / 'site_src' / 'site' / 'mkdocs_entry.py'}]\n"
+             f"theme:\n  custom_dir: {REPO / 'site_src' / 'site' / 'overrides'}\n")
     (root / "mkdocs.yml").write_text(
         f"INHERIT: {REPO / 'mkdocs.yml'}\nsite_dir: site\nnav:\n  - 首页: index.md\n  - 课程: lessons/\n"
         "  - 实战项目: projects/\n" + local)

@@ -598,7 +598,7 @@ def test_the_notebooks_job_pushes_exactly_the_sites_notebooks_as_one_commit(tmp_
 
 def fake_python(tmp_path: Path, name: str = "python") -> tuple[dict, Path]:
     """A `python` on PATH that logs `-m pip|pytest|venv …` calls and runs everything else
-    (`-m site_src …`, `site_src/pins.py`) with the real interpreter."""
+    (`-m site_src …`, `site_src/lesson/pins.py`) with the real interpreter."""
     log = tmp_path / "calls.log"
     script = tmp_path / "bin" / name
     script.parent.mkdir(exist_ok=True)

@@ -65,10 +65,10 @@ def main() -> None:
                              "the records and caches are this one's")
     arguments = parser.parse_args()
     sys.path.insert(0, str(arguments.root))
-    from site_src.bench import copy_course
-    from site_src.lessons import discover_lessons
-    from site_src.preview import Preview, plan_for
-    from site_src.run import default_store, run_lesson
+    from site_src.lesson.lessons import discover_lessons
+    from site_src.run.parent import default_store, run_lesson
+    from site_src.site.preview import Preview, plan_for
+    from site_src.upkeep.bench import copy_course
 
     with tempfile.TemporaryDirectory(prefix="profile-preview-") as scratch:
         copy = Path(scratch) / "course"

@@ -1,5 +1,5 @@
 // Accessibility repairs of markup that Material's JavaScript creates, where no template
-// override can reach it (the rest is fixed in site_src/overrides and lessons.css; the
+// override can reach it (the rest is fixed in site_src/site/overrides and lessons.css; the
 // browser tests run axe-core on every kind of page).
 (function () {
   "use strict";

@@ -1,7 +1,7 @@
 // "Copy all code up to here": a button beside Material's copy button on every lesson code
 // block. It copies the lesson's code from its first block through this one, as one script
 // that plain `python` runs. The page carries each block already written the way python
-// must run it (site_src/render.py, copy_data): must-raise blocks inside try/except, GPU
+// must run it (site_src/site/render.py, copy_data): must-raise blocks inside try/except, GPU
 // blocks behind `if torch.cuda.is_available():`, shown-only blocks commented out.
 (function () {
   "use strict";

@@ -1,4 +1,4 @@
-// Typeset TeX with MathJax for site_src/mathjax.py, at build time (no MathJax in the pages).
+// Typeset TeX with MathJax for site_src/site/mathjax.py, at build time (no MathJax in the pages).
 // stdin:  {"fontURL": "../../assets/mathjax/woff-v2", "math": [{"tex": "x^2", "display": false}, ...]}
 // stdout: {"html": ["<mjx-container …>", ...], "css": "…", "errors": [[index, "message"], ...]}
 // The CSS covers exactly the characters of this call's formulas (MathJax's adaptive CSS),

@@ -1,0 +1,505 @@
+"""Run a lesson in its own sandboxed process and temporary directory, unless its record is fresh.
+
+The parent side of ``runner.py``. It decides whether a lesson needs running, starts the
+child in the sandbox (``sandbox.py``) with an allow-listed environment, and keeps to
+itself everything that decides the outcome:
+
+- the verdict: the child reports raw facts over a pipe opened before it starts
+  (``channel.py``); the parent judges them against the blocks it extracted itself
+  (``verdict.py``), and a block without a result fails;
+- the limits: each block's time limit from the child's start marks, the lesson's time
+  limit, the number of processes; on overrun it kills the whole sandbox;
+- the kill: at the end of every run, pass or fail, the child's process group goes, and
+  with it the sandbox's PID namespace (nothing started by the lesson survives);
+- the record: figures are copied only when the facts name them and they are plain PNG
+  files in the working directory; a failed run replaces the record, so the site build
+  refuses the lesson until it passes again.
+
+Given a ``WarmStart`` (``warm.py``), the child is forked by a warm server that has
+already imported torch, instead of started as a new interpreter; everything above holds
+the same way (killing a warm child kills its server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import selectors
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..lesson.extract import LessonBlock, extract_blocks
+from ..lesson.lessons import Lesson, read_front_matter, repo_root_of
+from .channel import ChannelError, FrameReader
+from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
+from .runner import OUTPUTS_DIR, RESULT_DIR
+from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose, kill_sandbox
+from .verdict import BlockRecord, Failure, failure, judge, skipped_record
+from .warm import WarmChild, WarmStart
+
+DEFAULT_LESSON_TIMEOUT = 300.0
+KILL_GRACE = 2.0  # past a block's limit: time for the child's own alarm to name the line first
+FINISH_GRACE = 2.0  # after the child said it is done: time to exit by itself before it is killed
+COUNT_EVERY = 0.25  # seconds between two counts of the sandbox's processes
+REPORT_FD = 200  # the lowest descriptor number the child's report pipe may take
+STDERR_KEPT = 4000
+MAX_FIGURES_PER_BLOCK = 100
+MAX_FIGURE_BYTES = 32 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_OUTPUT_BYTES = 2_000_000  # a file a block offers for download: every build publishes it
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a lesson run ended: its record (on success) or a failure report."""
+
+    lesson: Lesson
+    record: dict | None
+    failure: str | None
+    cached: bool
+    seconds: float
+    warm: bool = False  # forked from a warm server (warm.py) rather than started as a new interpreter
+
+
+def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
+               lesson_timeout: float = DEFAULT_LESSON_TIMEOUT, force: bool = False,
+               warm: WarmStart | None = None) -> RunOutcome:
+    """Run the lesson (forked from `warm`'s server where it serves the lesson, else in a new
+    interpreter), unless its record is fresh; save the record either way it ends."""
+    key = lesson_key(lesson)
+    if not force:
+        record = store.fresh_record(lesson, key)
+        if record is not None:
+            return RunOutcome(lesson, record, None, True, 0.0)
+    started = time.perf_counter()
+    try:
+        sandbox = choose(device)
+    except SandboxUnavailable as error:
+        return RunOutcome(lesson, None, f"{lesson.zh.rel}: {error}", False, 0.0)
+    limits = Limits(memory_bytes=read_front_matter(lesson.zh).memory_gb * GIB)
+    course = repo_root_of(lesson.folder.parent).resolve()
+    if warm is not None and not warm.serves(sandbox, device, limits, course):
+        warm = None
+    workdir = warm.lesson_workdir(lesson.slug) if warm else _cold_workdir(lesson.slug)
+    with workdir as work, tempfile.TemporaryDirectory(prefix=f"figures-{lesson.slug}-") as kept:
+        child = ChildRun(lesson, work, device, sandbox, limits, lesson_timeout, warm)
+        transcript = child.run()
+        result, fail = _verdict(child, transcript, Path(kept))
+        if fail is None:
+            record = store.save(lesson, key, result, Path(kept))
+        else:
+            record = None
+            store.save_failed(lesson, key, result)
+    return RunOutcome(lesson, record, fail.report if fail else None, False, round(time.perf_counter() - started, 3),
+                      child.warm is not None)
+
+
+@contextlib.contextmanager
+def _cold_workdir(slug: str):
+    with tempfile.TemporaryDirectory(prefix=f"lesson-{slug}-", ignore_cleanup_errors=True) as workdir:
+        yield Path(workdir)
+
+
+# ---------------------------------------------------------------- the child's run
+
+
+@dataclass
+class Transcript:
+    """What the parent saw of one child: the facts of each block, and how the run ended."""
+
+    facts: dict[int, dict] = field(default_factory=dict)
+    running: LessonBlock | None = None
+    ended: str = ""  # "done", "block-timeout", "lesson-timeout", "processes", "protocol", "exited"
+    detail: str = ""
+    exit_code: int | None = None
+    stderr: str = ""
+    environment: dict = field(default_factory=dict)  # what the run ran on (device, versions, date)
+
+
+class ChildRun:
+    """One run of the lesson's child, watched and, at the end, killed by the parent."""
+
+    def __init__(self, lesson: Lesson, work: Path, device: str, sandbox: Sandbox, limits: Limits,
+                 lesson_timeout: float, warm: WarmStart | None = None):
+        self.lesson, self.work, self.device, self.sandbox, self.limits = lesson, work, device, sandbox, limits
+        self.lesson_timeout, self.warm = lesson_timeout, warm
+        self.blocks = extract_blocks(lesson.zh)
+        self.to_run = [block for block in self.blocks if skipped_record(block, device) is None]
+
+    def run(self) -> Transcript:
+        read_end, write_end = os.pipe()
+        report_fd = fcntl.fcntl(write_end, fcntl.F_DUPFD_CLOEXEC, REPORT_FD)
+        os.close(write_end)
+        try:
+            process = self._start(report_fd)
+        finally:
+            os.close(report_fd)
+        transcript = Transcript()
+        try:
+            self._watch(process, read_end, transcript)
+        finally:
+            _end(process)
+            transcript.exit_code = process.returncode
+            for stream in (process.stdout, process.stderr):
+                stream.close()
+            os.close(read_end)
+        return transcript
+
+    def _start(self, report_fd: int) -> subprocess.Popen | WarmChild:
+        if self.warm:
+            try:
+                return self._start_warm(report_fd)
+            except OSError:  # the server died since it said it serves: this lesson starts cold
+                self.warm.abandon()
+                self.warm = None
+        return self._start_cold(report_fd)
+
+    def _start_cold(self, report_fd: int) -> subprocess.Popen:
+        command = [sys.executable, "-m", "site_src.run.runner", str(self.lesson.folder.resolve()),
+                   "--device", self.device, "--report-fd", str(report_fd),
+                   "--output-chars", str(self.limits.output_chars)]
+        repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+        return subprocess.Popen(
+            self.sandbox.wrap(command, self.work, repos, self.device, self.limits), cwd=self.work,
+            env=child_environment(self.work, self.device), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, pass_fds=(report_fd,), start_new_session=True)
+
+    def _start_warm(self, report_fd: int) -> WarmChild:
+        """The child forked by the warm server, with the report pipe and its own stdout and stderr."""
+        streams = [os.pipe(), os.pipe()]
+        request = {"lesson_dir": str(self.lesson.folder.resolve()), "work": str(self.work),
+                   "environment": child_environment(self.work, self.device),
+                   "output_chars": self.limits.output_chars}
+        try:
+            child = self.warm.start_child(request, [report_fd, *(write for _, write in streams)])
+        except OSError:
+            for read, _ in streams:
+                os.close(read)
+            raise
+        finally:
+            for _, write in streams:
+                os.close(write)
+        child.stdout, child.stderr = (open(read, "rb", buffering=0) for read, _ in streams)
+        return child
+
+    def _watch(self, process: subprocess.Popen | WarmChild, read_end: int, transcript: Transcript) -> None:
+        """Read the child's reports until it is done or breaks a limit. When it is done, give
+        it a moment to exit by itself (so its CPU time is accounted to the parent)."""
+        selector = selectors.DefaultSelector()
+        selector.register(read_end, selectors.EVENT_READ, "report")
+        selector.register(process.stdout, selectors.EVENT_READ, "stdout")
+        selector.register(process.stderr, selectors.EVENT_READ, "stderr")
+        if isinstance(process, WarmChild):
+            selector.register(process.wake, selectors.EVENT_READ, "ended")  # the server's word that it ended
+        own_processes = process.own_processes if isinstance(process, WarmChild) else int(self.sandbox.enabled)
+        reader, stderr = FrameReader(), bytearray()
+        now = time.monotonic()
+        deadlines = {"lesson-timeout": now + self.lesson_timeout}
+        next_count = now
+        while True:
+            now = time.monotonic()
+            if transcript.ended == "done":
+                deadlines = {"done": deadlines.get("done", now + FINISH_GRACE)}
+                if process.poll() is not None or now >= deadlines["done"]:
+                    break
+            elif transcript.ended:
+                break
+            elif expired := [name for name, at in deadlines.items() if now >= at]:
+                transcript.ended = expired[0]
+                break
+            elif now >= next_count:
+                count = _count_processes(process.pid) - own_processes  # bwrap's own init, the warm server
+                if count > self.limits.processes:
+                    transcript.ended, transcript.detail = "processes", f"{count} processes"
+                    break
+                next_count = now + COUNT_EVERY
+            for key, _ in selector.select(max(min(*deadlines.values(), next_count) - now, 0.0)):
+                if key.data == "ended":
+                    continue  # read by process.poll() below
+                data = os.read(key.fd, 65536)
+                if key.data == "report":
+                    if not data:
+                        selector.unregister(read_end)
+                    self._take(reader, data, transcript, deadlines)
+                elif not data:
+                    selector.unregister(key.fileobj)
+                elif key.data == "stderr":
+                    stderr += data
+                    del stderr[:-STDERR_KEPT]
+                # the child's own stdout (C-level writes, subprocesses) is read and dropped
+            if not transcript.ended and process.poll() is not None:
+                # It ended; what it wrote is in the pipe (a process it forked may hold the pipe open).
+                os.set_blocking(read_end, False)
+                with contextlib.suppress(BlockingIOError):
+                    while not transcript.ended and (data := os.read(read_end, 65536)):
+                        self._take(reader, data, transcript, deadlines)
+                transcript.ended = transcript.ended or "exited"
+        transcript.stderr = stderr.decode(errors="replace")
+
+    def _take(self, reader: FrameReader, data: bytes, transcript: Transcript, deadlines: dict) -> None:
+        """Take the reports in `data` (an empty read: the child closed the pipe)."""
+        if not data:
+            transcript.ended = transcript.ended or "exited"
+            return
+        try:
+            for message in reader.feed(data):
+                if transcript.ended:
+                    break
+                self._receive(message, transcript, deadlines)
+        except ChannelError as error:
+            transcript.ended, transcript.detail = "protocol", str(error)
+
+    def _receive(self, message: dict, transcript: Transcript, deadlines: dict) -> None:
+        """One report: a block starts (its time limit starts too), a block ended, all done."""
+        kind, index = message["type"], message.get("index")
+        expected = next((block for block in self.to_run if block.index not in transcript.facts), None)
+        if kind == "start" and transcript.running is None and expected is not None and index == expected.index:
+            transcript.running = expected
+            deadlines["block-timeout"] = time.monotonic() + expected.options.timeout + KILL_GRACE
+        elif kind == "block" and transcript.running is not None and index == transcript.running.index:
+            transcript.facts[index], transcript.running = message, None
+            deadlines.pop("block-timeout", None)
+        elif kind == "done" and transcript.running is None:
+            transcript.ended = "done"
+            reported = message.get("environment")
+            transcript.environment = {str(key)[:40]: str(value)[:200] for key, value in reported.items()
+                                      } if isinstance(reported, dict) else {}
+        else:
+            transcript.ended = "protocol"
+            transcript.detail = f"an unexpected report `{kind}` for block {index!r}"
+
+
+def _count_processes(root: int) -> int:
+    """Processes below `root` (the sandbox's PID namespace is entirely below it)."""
+    count, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/children") as children:
+                    found = [int(child) for child in children.read().split()]
+            except OSError:
+                continue
+            count += len(found)
+            pending += found
+    return count
+
+
+def _end(process: subprocess.Popen | WarmChild) -> None:
+    if isinstance(process, WarmChild):
+        process.finish()
+    else:
+        kill_sandbox(process)
+
+
+# ------------------------------------------------------------------- the verdict
+
+
+def _verdict(child: ChildRun, transcript: Transcript, kept: Path) -> tuple[dict, Failure | None]:
+    """The lesson's result, judged block by block from the transcript; the first failure stops it."""
+    lesson, records, fail = child.lesson, [], None
+    for block in child.blocks:
+        skipped = skipped_record(block, child.device)
+        if skipped is not None:
+            records.append(skipped)
+            continue
+        facts = transcript.facts.get(block.index)
+        if facts is None:
+            fail = _no_result(child, block, transcript)
+            records.append(BlockRecord(block.index, block.line, "failed"))
+            break
+        names, problem = _copy_figures(child.work, lesson.slug, block.index, facts.get("figures"), kept)
+        record, fail = judge(block, facts, output_chars=child.limits.output_chars,
+                             memory_text=child.limits.memory_text, figures=names)
+        if problem and fail is None:
+            record.status = "failed"
+            fail = failure(block, block.line, "figure", problem, "save figures only through `plt.show()`")
+        record.outputs, problem = _copy_outputs(child.work, facts.get("outputs"), kept / OUTPUTS_FOLDER)
+        if problem and fail is None:
+            record.status = "failed"
+            fail = failure(block, block.line, "output", problem,
+                           f"write a smaller file, or write it outside {OUTPUTS_DIR}/ so it is not published")
+        records.append(record)
+        if fail:
+            break
+    if fail is None and transcript.ended != "done":
+        fail = _not_done(child, transcript)
+    result = {"slug": lesson.slug, "source": lesson.zh.rel, "device": child.device,
+              "blocks": [asdict(record) for record in records], "failure": asdict(fail) if fail else None,
+              "seconds": round(sum(record.seconds for record in records), 3), "environment": transcript.environment}
+    return result, fail
+
+
+def _no_result(child: ChildRun, block: LessonBlock, transcript: Transcript) -> Failure:
+    timeout = block.options.timeout
+    if transcript.ended == "block-timeout" and transcript.running is block:
+        return failure(block, block.line, "timeout",
+                       f"block exceeded its time limit of {timeout:g} s, and did not stop when told to, "
+                       "so the lesson was killed",
+                       "make the block faster (smaller data, fewer steps) or raise `#| timeout: SECONDS`; "
+                       "do not catch BaseException or ignore SIGALRM")
+    if transcript.ended == "lesson-timeout":
+        return _lesson_timeout(child, block if transcript.running is block else None)
+    if transcript.ended == "processes":
+        return failure(block, block.line, "limit",
+                       f"the lesson started more processes than its limit of {child.limits.processes} "
+                       f"({transcript.detail}), so it was killed",
+                       "start fewer processes (DataLoader workers, subprocesses)")
+    if transcript.ended == "protocol":
+        return failure(block, block.line, "no-result", f"the lesson's report broke off: {transcript.detail}",
+                       "do not write to the runner's report pipe")
+    state = "while running this block" if transcript.running is block else "before this block ran"
+    return failure(block, block.line, "no-result",
+                   f"the lesson's process ended {state}, without reporting its result ({_exit_text(transcript)})",
+                   "do not end the process from the lesson (os._exit, os.kill, a crash in native code)"
+                   + _stderr_text(transcript))
+
+
+def _not_done(child: ChildRun, transcript: Transcript) -> Failure:
+    """Every block reported, but the runner did not finish (or it broke a limit at the end)."""
+    block = child.to_run[-1] if child.to_run else None
+    if block is None:
+        return Failure(child.lesson.zh.rel, 1, "no-result", "the lesson runner stopped early",
+                       f"{child.lesson.zh.rel}: the lesson runner stopped before it finished "
+                       f"({_exit_text(transcript)}){_stderr_text(transcript)}")
+    if transcript.ended == "lesson-timeout":
+        return _lesson_timeout(child, None)
+    return failure(block, block.line, "no-result",
+                   f"the lesson runner did not finish after the last block ({transcript.ended or 'no end'}"
+                   f"{': ' + transcript.detail if transcript.detail else ''}; {_exit_text(transcript)})",
+                   "do not end or block the process from the lesson" + _stderr_text(transcript))
+
+
+def _lesson_timeout(child: ChildRun, running: LessonBlock | None) -> Failure:
+    where = f"{running.path}:{running.line}" if running else child.lesson.zh.rel
+    summary = f"the lesson exceeded its time limit of {child.lesson_timeout:g} s" + (
+        " while running this block" if running else "")
+    report = (f"{where}: {summary}\n"
+              "  what to do: make the lesson faster (smaller data, fewer epochs), "
+              "or mark long blocks `#| gpu: true` if they only make sense on a GPU")
+    return Failure(running.path if running else child.lesson.zh.rel, running.line if running else 1,
+                   "timeout", summary, report)
+
+
+def _exit_text(transcript: Transcript) -> str:
+    code = transcript.exit_code
+    if code is None:
+        return "it was still running"
+    if code < 0 or code > 128:
+        number = -code if code < 0 else code - 128
+        try:
+            return f"killed by {signal.Signals(number).name}"
+        except ValueError:
+            return f"exit code {code}"
+    return f"exit code {code}"
+
+
+def _stderr_text(transcript: Transcript) -> str:
+    text = transcript.stderr.strip()
+    return f"\n\nThe lesson process's own stderr (last lines):\n{text}" if text else ""
+
+
+# ------------------------------------------------------------------------ figures
+
+
+def _copy_figures(work: Path, slug: str, index: int, names, kept: Path) -> tuple[list[str], str | None]:
+    """Copy the block's figures out of the working directory, if they are what the runner saves:
+    named in sequence for this block, plain files (no links), PNG. Else the problem."""
+    if not isinstance(names, list) or len(names) > MAX_FIGURES_PER_BLOCK:
+        return [], "the block's figures were reported wrongly"
+    expected = [f"{slug}-b{index:02d}-{number}.png" for number in range(1, len(names) + 1)]
+    if names != expected:
+        return [], f"the block's figures are not the ones the runner saves ({names!r:.200})"
+    if not names:
+        return [], None
+    try:
+        folder = _open_folder(work, (RESULT_DIR, "figures"))
+    except OSError as error:
+        return [], f"the figures folder of the working directory cannot be read: {error}"
+    try:
+        for name in names:
+            (kept / name).write_bytes(_read_png(folder, name))
+    except (OSError, ValueError) as error:
+        return [], f"figure {name} could not be taken from the working directory: {error}"
+    finally:
+        os.close(folder)
+    return names, None
+
+
+def _copy_outputs(work: Path, names, kept: Path) -> tuple[list[str], str | None]:
+    """Copy the files the block wrote into ``outputs/`` (offered for download under it): plain
+    names, regular files (no links), at most MAX_OUTPUT_BYTES each. Else the problem."""
+    if not names:
+        return [], None
+    if not isinstance(names, list) or not all(isinstance(name, str) and OUTPUT_NAME.fullmatch(name) for name in names):
+        return [], f"the block's files in {OUTPUTS_DIR}/ were reported wrongly ({names!r:.200})"
+    try:
+        folder = _open_folder(work, (OUTPUTS_DIR,))
+    except OSError as error:
+        return [], f"the {OUTPUTS_DIR}/ folder of the working directory cannot be read: {error}"
+    kept.mkdir(exist_ok=True)
+    try:
+        for name in names:
+            (kept / name).write_bytes(_read_regular(folder, name, MAX_OUTPUT_BYTES))
+    except (OSError, ValueError) as error:
+        return [], f"{OUTPUTS_DIR}/{name} cannot be offered for download: {error}"
+    finally:
+        os.close(folder)
+    return names, None
+
+
+def _read_regular(folder: int, name: str, limit: int) -> bytes:
+    """The bytes of a regular file in ``folder`` (no link followed), at most ``limit`` of them."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,}")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew after it was measured
+        raise ValueError(f"over the limit of {limit:,} bytes")
+    return data
+
+
+def _open_folder(root: Path, parts: tuple[str, ...]) -> int:
+    """A descriptor of root/parts…, following no symbolic link on the way."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    for part in parts:
+        try:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        finally:
+            os.close(fd)
+        fd = inner
+    return fd
+
+
+def _read_png(folder: int, name: str) -> bytes:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png", name):
+        raise ValueError("not a plain file name")
+    data = _read_regular(folder, name, MAX_FIGURE_BYTES)
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    return data
+
+
+def default_store(lessons_dir: Path, device: str = "cpu") -> RecordStore:
+    suffix = "" if device == "cpu" else f"-{device}"
+    return RecordStore(repo_root_of(lessons_dir) / "build" / f"records{suffix}")

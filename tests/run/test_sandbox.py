@@ -1,0 +1,515 @@
+"""The lesson sandbox, tried the way an attacker would (issue 11): one test per attempt.
+
+Each test runs a tiny lesson of a throw-away course through ``run_lesson`` (bubblewrap,
+the parent's verdict and limits), twice: started cold (a new interpreter) and forked from
+the warm server (``warm.py``), whose protections must be the same and checks both what the run reports (refused, cut,
+killed, failed) and that nothing outside the lesson's working directory changed: a
+sentinel file in the throw-away repository, the real /tmp, /dev/shm and $HOME.
+
+These tests need bubblewrap: on Linux they fail (not skip) when it is missing, since CI
+must never pass without the sandbox; `make sandbox` installs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from lesson_fixtures import line_of
+
+from site_src.run.parent import run_lesson
+from site_src.run.records import RecordStore
+from site_src.run.sandbox import SandboxUnavailable, choose
+from site_src.run.warm import WarmStart
+
+pytestmark = pytest.mark.usefixtures("bubblewrap")  # conftest.py: fails where the sandbox is missing
+
+
+@pytest.fixture(scope="module")
+def warm_start(tmp_path_factory):
+    """One warm server for the module, shown every test's throw-away course."""
+    warm = WarmStart(courses=tmp_path_factory.getbasetemp())
+    yield warm
+    warm.close()
+
+
+@pytest.fixture(params=["cold", "warm"])
+def run(request, warm_start):
+    """`run_lesson`, starting the lesson cold or forking it from the warm server."""
+    if request.param == "cold":
+        return run_lesson
+
+    def run_warm(lesson, store, **options):
+        outcome = run_lesson(lesson, store, warm=warm_start, **options)
+        own_limits = "memory_gb" in lesson.zh.path.read_text(encoding="utf-8")
+        assert outcome.cached or outcome.warm or own_limits or not sandbox_here(), "the lesson did not run warm"
+        return outcome
+
+    return run_warm
+
+
+def sandbox_here() -> bool:
+    try:
+        return choose().enabled
+    except SandboxUnavailable:
+        return False
+
+
+@pytest.fixture
+def store(lessons) -> RecordStore:
+    return RecordStore(lessons.root / "build" / "records")
+
+
+class Outside:
+    """Places outside the workdir a lesson might reach, and a way to check none changed."""
+
+    def __init__(self, root: Path):
+        tag = uuid.uuid4().hex[:10]
+        self.root = root
+        self.sentinel = root / "lessons" / "SENTINEL.txt"
+        self.tmp_sentinel = Path(tempfile.gettempdir()) / f"sandbox-test-{tag}-keep"
+        self.absent = [Path(tempfile.gettempdir()) / f"sandbox-test-{tag}-new", Path("/dev/shm") / f"sandbox-test-{tag}",
+                       Path.home() / f".sandbox-test-{tag}", root / f"new-{tag}"]
+        self.sentinel.parent.mkdir(parents=True, exist_ok=True)
+        for path in (self.sentinel, self.tmp_sentinel):
+            path.write_text("keep me\n")
+        self.before: dict = {}
+
+    def arm(self) -> None:
+        """Remember the repository as it is now, with the test's lessons written."""
+        self.before = self._snapshot()
+
+    def _snapshot(self) -> dict[str, bytes | None]:
+        """Every file of the repository but build/ (the parent writes records there)."""
+        files = sorted(p for p in self.root.rglob("*") if "build" not in p.relative_to(self.root).parts)
+        return {str(p): (p.read_bytes() if p.is_file() and not p.is_symlink() else None) for p in files}
+
+    def assert_unchanged(self) -> None:
+        assert self.before, "call arm() before the run"
+        assert self._snapshot() == self.before, "the lesson changed the repository"
+        assert self.tmp_sentinel.read_text() == "keep me\n", "the lesson changed the real /tmp"
+        for path in self.absent:
+            assert not path.exists(), f"the lesson created {path}"
+
+    def cleanup(self) -> None:
+        self.tmp_sentinel.unlink(missing_ok=True)
+        for path in self.absent:
+            if path.is_file():
+                path.unlink()
+
+
+@pytest.fixture
+def outside(lessons):
+    place = Outside(lessons.root)
+    yield place
+    place.cleanup()
+
+
+def lesson_text(*blocks: str) -> str:
+    """A Markdown lesson body of these code blocks (each dedented)."""
+    return "\n".join(f"```python\n{textwrap.dedent(block).strip()}\n```\n" for block in blocks)
+
+
+ATTEMPT = """
+    import os, subprocess
+    def attempt(name, action):
+        try:
+            result = action()
+        except OSError as error:
+            print(f"{name}: refused ({type(error).__name__})")
+        else:
+            print(f"{name}: returned {result!r}")
+"""
+
+
+# ── writes outside the working directory ────────────────────────────────────────────
+
+
+def test_open_and_write_text_outside_are_refused(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text(ATTEMPT, f"""
+        from pathlib import Path
+        attempt("open", lambda: open({str(outside.absent[3])!r}, "w"))
+        attempt("write_text", lambda: Path({str(outside.sentinel)!r}).write_text("gone"))
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    assert outcome.record["blocks"][1]["stdout"].count("refused (PermissionError)") == 2
+    outside.assert_unchanged()
+
+
+def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(run, lessons, store, outside):
+    sentinel, tmp_new, shm_new, home_new, repo_new = (str(outside.sentinel), *map(str, outside.absent))
+    lesson = lessons.markdown("01-demo", lesson_text(ATTEMPT, f"""
+        import ctypes
+        repo = os.open({str(outside.root)!r}, os.O_RDONLY)
+        attempt("remove", lambda: os.remove({sentinel!r}))
+        attempt("rename", lambda: os.rename({sentinel!r}, {repo_new!r}))
+        attempt("truncate", lambda: os.truncate({sentinel!r}, 0))
+        attempt("mkdir", lambda: os.mkdir({repo_new!r}))
+        attempt("symlink", lambda: os.symlink("/etc/passwd", {repo_new!r}))
+        attempt("dir_fd", lambda: os.open("created", os.O_CREAT | os.O_WRONLY, dir_fd=repo))
+        attempt("sibling", lambda: subprocess.run(["sh", "-c", f"echo x > {{os.getcwd()}}x"]).returncode)
+        print(f"workdir: {{os.getcwd()}}")
+        attempt("dev_shm", lambda: open({shm_new!r}, "w"))
+        libc = ctypes.CDLL(None)
+        libc.fopen.restype = ctypes.c_void_p
+        attempt("ctypes_repo", lambda: libc.fopen({repo_new!r}.encode(), b"w"))
+        attempt("ctypes_tmp", lambda: libc.fopen({tmp_new!r}.encode(), b"w") is not None)
+        attempt("system", lambda: os.system("rm -f {sentinel} && touch {home_new}"))
+        attempt("subprocess", lambda: subprocess.run(["truncate", "-s", "0", {sentinel!r}]).returncode)
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    said = dict(line.split(": ", 1) for line in outcome.record["blocks"][1]["stdout"].splitlines())
+    for name in ("remove", "rename", "truncate", "mkdir", "symlink", "dir_fd"):
+        assert said[name] == "refused (OSError)", (name, said[name])
+    assert said["ctypes_repo"] == "returned None"  # fopen failed: read-only file system
+    assert said["system"] != "returned 0" and said["subprocess"] != "returned 0"
+    # /tmp and /dev/shm are private to the sandbox: writes there succeed and vanish with it
+    assert said["ctypes_tmp"] == "returned True" and said["sibling"] == "returned 0"
+    assert not Path(said["workdir"] + "x").exists() and not Path(said["workdir"]).exists()
+    outside.assert_unchanged()
+
+
+def test_a_subprocess_cannot_rewrite_another_lessons_record(run, lessons, store, outside):
+    other = lessons.markdown("02-other", lesson_text("print('the real output')"))
+    assert run(other, store).failure is None
+    record_path = store.record_path("02-other")
+    recorded = record_path.read_bytes()
+    lesson = lessons.markdown("01-demo", lesson_text(f"""
+        import subprocess
+        done = subprocess.run(["sh", "-c", "echo INJECTED > {record_path}"], capture_output=True, text=True)
+        print(done.returncode, done.stderr.strip())
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert "Read-only file system" in outcome.record["blocks"][0]["stdout"]
+    assert record_path.read_bytes() == recorded
+    assert store.fresh_record(other)["blocks"][0]["stdout"] == "the real output\n"
+    outside.assert_unchanged()
+
+
+# ── the network ─────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture
+def listeners():
+    """A TCP and a UDP socket on this machine, waiting for anything the lesson sends."""
+    tcp = socket.create_server(("0.0.0.0", 0))
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("0.0.0.0", 0))
+    tcp.setblocking(False)
+    udp.setblocking(False)
+    yield tcp.getsockname()[1], udp.getsockname()[1]
+    for sock in (tcp, udp):
+        with pytest.raises(BlockingIOError):
+            sock.accept() if sock is tcp else sock.recvfrom(100)
+        sock.close()
+
+
+def _host_address() -> str:
+    """This machine's address on its network (no packet is sent), or loopback."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def test_the_network_is_unreachable_below_the_socket_module(run, lessons, store, listeners, outside):
+    tcp_port, udp_port = listeners
+    host = _host_address()
+    curl = shutil.which("curl")
+    lesson = lessons.markdown("01-demo", lesson_text(ATTEMPT, f"""
+        import _socket, importlib, socket, sys
+        for address in ("127.0.0.1", {host!r}):
+            attempt(f"_socket {{address}}", lambda: _socket.socket().connect((address, {tcp_port})))
+            udp = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+            attempt(f"udp {{address}}", lambda: udp.sendto(b"x", (address, {udp_port})))
+        reloaded = importlib.reload(socket)
+        attempt("reload", lambda: reloaded.create_connection(("127.0.0.1", {tcp_port}), timeout=3))
+        code = f"import socket; socket.create_connection(('{host}', {tcp_port}), timeout=3)"
+        attempt("python", lambda: subprocess.run([sys.executable, "-c", code], capture_output=True).returncode)
+        if {curl!r}:
+            attempt("curl", lambda: subprocess.run([{curl!r}, "-s", "-m", "3", "http://{host}:{tcp_port}/"]).returncode)
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None, outcome.failure
+    said = dict(line.split(": ", 1) for line in outcome.record["blocks"][1]["stdout"].splitlines())
+    assert all(said[f"_socket {address}"].startswith("refused") for address in ("127.0.0.1", host))
+    assert said["reload"].startswith("refused") and said["python"] != "returned 0"
+    assert said.get("curl", "returned 7") != "returned 0"
+    # the listeners fixture checks that nothing arrived
+    outside.assert_unchanged()
+
+
+# ── secrets in the environment ──────────────────────────────────────────────────────
+
+
+def test_the_parents_environment_never_reaches_the_lesson(run, lessons, store, monkeypatch, outside):
+    secret = f"ghp_{uuid.uuid4().hex}"
+    monkeypatch.setenv("GITHUB_TOKEN", secret)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import glob, os
+        print(dict(os.environ))
+        for path in glob.glob("/proc/[0-9]*/environ"):
+            try:
+                print(path, open(path, "rb").read())
+            except OSError as error:
+                print(path, error)
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    shown = outcome.record["blocks"][0]["stdout"]
+    assert "'HOME'" in shown and "/proc/1/environ" in shown
+    assert secret not in shown and "GITHUB_TOKEN" not in shown
+    outside.assert_unchanged()
+
+
+# ── time limits ─────────────────────────────────────────────────────────────────────
+
+STUBBORN_BLOCKS = {
+    "catches BaseException": """
+        import time
+        while True:
+            try:
+                time.sleep(0.05)
+            except BaseException:
+                pass
+    """,
+    "ignores SIGALRM": """
+        import signal
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            pass
+    """,
+    "a long C call": """
+        sum(range(10 ** 12))
+    """,
+}
+
+
+@pytest.mark.parametrize("how", STUBBORN_BLOCKS)
+def test_a_block_that_will_not_stop_is_killed_at_its_time_limit(run, lessons, store, how, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("print('first')", "#| timeout: 1\n" + textwrap.dedent(STUBBORN_BLOCKS[how])))
+    started = time.monotonic()
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, '#| timeout: 1')}: "
+                                      "block exceeded its time limit of 1 s")
+    assert time.monotonic() - started < 20  # 1 s, the grace, start-up: not the lesson's 300 s
+    assert store.fresh_record(lesson) is None
+    outside.assert_unchanged()
+
+
+# ── nothing outlives a lesson ───────────────────────────────────────────────────────
+
+
+def _processes_with(marker: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in cmdline.read_bytes().decode(errors="replace"):
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
+def test_processes_the_lesson_starts_do_not_survive_it(run, lessons, store, outside):
+    marker = f"{time.time_ns() % 10 ** 6 + 300}.5"  # `sleep 300123.5`: a command line no one else has
+    lesson = lessons.markdown("01-demo", lesson_text(f"""
+        import subprocess
+        subprocess.Popen(["sleep", "{marker}"], start_new_session=True)
+        subprocess.Popen(["sleep", "{marker}"], stdout=1, stderr=2, start_new_session=True)  # holds the output pipes
+        subprocess.Popen(["sh", "-c", "(sleep {marker} &) ; exit 0"])  # double fork: an orphan
+        print("started")
+    """))
+    started = time.monotonic()
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None and outcome.record["blocks"][0]["stdout"] == "started\n"
+    assert time.monotonic() - started < 20
+    assert _processes_with(marker) == []
+    outside.assert_unchanged()
+
+
+# ── memory, output and processes ────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("front_matter, limit", [("memory_gb: 1", "1 GiB"), ("", "4 GiB")])
+def test_an_allocation_over_the_memory_limit_fails_and_names_the_limit(run, lessons, store, outside,
+                                                                      front_matter, limit):
+    # The default limit is the one a warm server runs under; a lesson's own starts it cold.
+    lesson = lessons.markdown("01-demo", lesson_text("data = bytearray(5 * 2 ** 30)"), front_matter=front_matter)
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure.startswith("lessons/01-demo/index.md:")
+    assert "MemoryError" in outcome.failure and f"this lesson may use {limit} of memory" in outcome.failure
+    outside.assert_unchanged()
+
+
+def test_output_over_the_limit_is_cut_with_a_note(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import os, sys
+        print("x" * 3_000_000)
+        sys.__stdout__.write("y" * 20_000_000)   # the process's own stdout: read and dropped
+        os.write(1, b"z" * 20_000_000)
+        print("after")
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    stdout = outcome.record["blocks"][0]["stdout"]
+    assert stdout.startswith("x" * 1_000_000 + "\n[… 2,000,007 more characters cut")
+    assert "y" not in stdout and "z" not in stdout
+    assert store.record_path("01-demo").stat().st_size < 1_100_000
+    outside.assert_unchanged()
+
+
+def test_a_fork_bomb_is_stopped_at_the_process_limit(run, lessons, store, outside):
+    # Bounded, so that a broken limit cannot take the machine down: 200 sleeping children.
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        #| timeout: 20
+        import os, time
+        for _ in range(200):
+            if os.fork() == 0:
+                time.sleep(30)
+                os._exit(0)
+        time.sleep(30)
+    """))
+    started = time.monotonic()
+    outside.arm()
+    outcome = run(lesson, store)
+    assert "the lesson started more processes than its limit of 64" in outcome.failure
+    assert time.monotonic() - started < 30
+    outside.assert_unchanged()
+
+
+# ── the verdict ─────────────────────────────────────────────────────────────────────
+
+
+def test_a_fake_result_file_and_an_early_exit_do_not_pass(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import json, os
+        os.makedirs(".lesson-result", exist_ok=True)
+        json.dump({"blocks": [], "failure": None}, open(".lesson-result/result.json", "w"))
+        os._exit(0)
+    """, "raise RuntimeError('never reached')"))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import json')}: "
+                                      "the lesson's process ended while running this block, without reporting its result")
+    assert store.fresh_record(lesson) is None
+    outside.assert_unchanged()
+
+
+def test_patching_the_runner_in_the_child_does_not_change_the_verdict(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import sys
+        import site_src.run.channel as channel
+        runner = sys.modules["__main__"]
+        runner._error_facts = lambda block, error: None
+        runner._as_promised = lambda block, error: True
+        real_encode = channel.encode
+        channel.encode = lambda message: real_encode({**message, "error": None})
+    """, "raise RuntimeError('still a failure')"))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'still a failure')}: "
+                                      "RuntimeError: still a failure")
+    outside.assert_unchanged()
+
+
+def test_a_report_for_a_block_that_is_not_running_breaks_the_run(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import os
+        from site_src.run.channel import encode
+        def pipes():
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+                        yield int(fd)
+                except OSError:
+                    pass
+        pipe = max(pipes())  # the report pipe: above stdout's and stderr's
+        os.write(pipe, encode({"type": "block", "index": 1, "stdout": "forged"}))
+    """, "raise RuntimeError('the real outcome')"))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert "the lesson's report broke off: an unexpected report `block` for block 1" in outcome.failure
+    assert store.fresh_record(lesson) is None
+    outside.assert_unchanged()
+
+
+def test_a_lesson_that_passed_then_fails_is_stale(run, lessons, store, outside):
+    flag = lessons.root / "FAIL-NOW"
+    lesson = lessons.markdown("01-demo", lesson_text(f"""
+        import os
+        if os.path.exists({str(flag)!r}):
+            raise RuntimeError("failing this time")
+        print("passing")
+    """))
+    outside.arm()
+    assert run(lesson, store).failure is None and store.fresh_record(lesson) is not None
+    flag.write_text("")
+    outside.arm()
+    assert "RuntimeError: failing this time" in run(lesson, store, force=True).failure
+    assert store.fresh_record(lesson) is None
+    assert store.unusable(lesson, store.load("01-demo")) == "from a failed run (RuntimeError: failing this time)"
+    assert not list(store.folder("01-demo").glob("*.png"))
+    outside.assert_unchanged()
+
+
+def test_a_record_with_a_missing_or_failed_block_is_not_used(run, lessons, store):
+    lesson = lessons.markdown("01-demo", lesson_text("print(1)", "print(2)"))
+    record = run(lesson, store).record
+    path = store.record_path("01-demo")
+    second = f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'print(2)')}"
+    for broken, state in (({**record, "blocks": record["blocks"][:1]}, "incomplete (1 of 2 blocks recorded)"),
+                          ({**record, "blocks": [record["blocks"][0], {**record["blocks"][1], "status": "failed"}]},
+                           f"incomplete (block 2, {second}, is `failed`, not `ok`)")):
+        path.write_text(__import__("json").dumps(broken))
+        assert store.fresh_record(lesson) is None
+        assert store.unusable(lesson, store.load("01-demo")) == state
+
+
+# ── where there is no sandbox ───────────────────────────────────────────────────────
+
+
+def test_without_bwrap_a_local_run_says_so_and_ci_refuses(run, lessons, store, monkeypatch):
+    import site_src.run.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "find_tool", lambda name: None if name == "bwrap" else shutil.which(name))
+    monkeypatch.delenv("CI", raising=False)
+    assert choose().describe().startswith("lesson sandbox: NONE (`bwrap` is not installed")
+    lesson = lessons.markdown("01-demo", lesson_text("print('ran unsandboxed')"))
+    assert run(lesson, store).record["blocks"][0]["stdout"] == "ran unsandboxed\n"
+    monkeypatch.setenv("CI", "true")
+    outcome = run(lesson, store, force=True)
+    assert outcome.failure.startswith("lessons/01-demo/index.md: lessons must run sandboxed here (CI=true)")
+    monkeypatch.delenv("CI")
+    with pytest.raises(SandboxUnavailable, match=r"\(--device cuda\)"):
+        choose("cuda")
+
+
+def test_the_working_directory_is_the_only_writable_place(run, lessons, store):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import os
+        print(os.environ["HOME"] == os.getcwd(), os.access("/", os.W_OK), os.access(os.getcwd(), os.W_OK))
+    """))
+    assert run(lesson, store).record["blocks"][0]["stdout"] == "True False True\n"

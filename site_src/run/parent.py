@@ -41,7 +41,17 @@ from ..lesson.lessons import Lesson, read_front_matter, repo_root_of
 from .channel import ChannelError, FrameReader
 from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
 from .runner import OUTPUTS_DIR, RESULT_DIR
-from .sandbox import GIB, PACKAGE_ROOT, Limits, Sandbox, SandboxUnavailable, child_environment, choose, kill_sandbox
+from .sandbox import (
+    GIB,
+    PACKAGE_ROOT,
+    Limits,
+    Sandbox,
+    SandboxUnavailable,
+    child_environment,
+    choose,
+    kill_sandbox,
+    remove_tree,
+)
 from .verdict import BlockRecord, Failure, failure, judge, skipped_record
 from .warm import WarmChild, WarmStart
 
@@ -51,6 +61,9 @@ FINISH_GRACE = 2.0  # after the child said it is done: time to exit by itself be
 COUNT_EVERY = 0.25  # seconds between two counts of the sandbox's processes
 REPORT_FD = 200  # the lowest descriptor number the child's report pipe may take
 STDERR_KEPT = 4000
+# Everything a lesson may send the parent over its report pipe: 2 streams × 1,000,000 characters
+# per block would let a long lesson fill the parent's memory; this bounds the whole lesson.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
 MAX_FIGURES_PER_BLOCK = 100
 MAX_FIGURE_BYTES = 32 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -90,23 +103,43 @@ def run_lesson(lesson: Lesson, store: RecordStore, device: str = "cpu", *,
     if warm is not None and not warm.serves(sandbox, device, limits, course):
         warm = None
     workdir = warm.lesson_workdir(lesson.slug) if warm else _cold_workdir(lesson.slug)
-    with workdir as work, tempfile.TemporaryDirectory(prefix=f"figures-{lesson.slug}-") as kept:
-        child = ChildRun(lesson, work, device, sandbox, limits, lesson_timeout, warm)
-        transcript = child.run()
-        result, fail = _verdict(child, transcript, Path(kept))
+    ran_warm = False
+    with tempfile.TemporaryDirectory(prefix=f"figures-{lesson.slug}-") as kept:
+        try:
+            with workdir as work:  # its cleanup is part of the run: one that fails, fails the lesson
+                child = ChildRun(lesson, work, device, sandbox, limits, lesson_timeout, warm)
+                transcript = child.run()
+                ran_warm = child.warm is not None
+                result, fail = _verdict(child, transcript, Path(kept))
+        except Exception as error:  # noqa: BLE001 — whatever broke in the parent, the lesson has not passed
+            result, fail = _parent_failure(lesson, device, error)
         if fail is None:
             record = store.save(lesson, key, result, Path(kept))
         else:
             record = None
             store.save_failed(lesson, key, result)
     return RunOutcome(lesson, record, fail.report if fail else None, False, round(time.perf_counter() - started, 3),
-                      child.warm is not None)
+                      ran_warm)
 
 
 @contextlib.contextmanager
 def _cold_workdir(slug: str):
-    with tempfile.TemporaryDirectory(prefix=f"lesson-{slug}-", ignore_cleanup_errors=True) as workdir:
-        yield Path(workdir)
+    workdir = Path(tempfile.mkdtemp(prefix=f"lesson-{slug}-"))
+    try:
+        yield workdir
+    finally:
+        remove_tree(workdir)
+
+
+def _parent_failure(lesson: Lesson, device: str, error: Exception) -> tuple[dict, Failure]:
+    """The record of a run the parent could not finish or clean up after: a failure, never a pass."""
+    summary = f"the run could not be completed: {type(error).__name__}: {str(error)[:500]}"
+    fail = Failure(lesson.zh.rel, 1, "pipeline", summary,
+                   f"{lesson.zh.rel}: {summary}\n  what to do: if the lesson made this (a folder tree too deep "
+                   "to remove, a flood of output), change the lesson; otherwise report it as a bug of the pipeline")
+    result = {"slug": lesson.slug, "source": lesson.zh.rel, "device": device, "blocks": [],
+              "failure": asdict(fail), "seconds": 0.0, "environment": {}}
+    return result, fail
 
 
 # ---------------------------------------------------------------- the child's run
@@ -123,6 +156,8 @@ class Transcript:
     exit_code: int | None = None
     stderr: str = ""
     environment: dict = field(default_factory=dict)  # what the run ran on (device, versions, date)
+    between: LessonBlock | None = None  # the next block to run, while the lesson is between two blocks
+    received_bytes: int = 0  # of reports, counted against MAX_REPORT_BYTES
 
 
 class ChildRun:
@@ -167,10 +202,14 @@ class ChildRun:
         command = [sys.executable, "-m", "site_src.run.runner", str(self.lesson.folder.resolve()),
                    "--device", self.device, "--report-fd", str(report_fd),
                    "--output-chars", str(self.limits.output_chars)]
+        if self.sandbox.enabled:
+            command.append("--restrict-syscalls")
         repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+        environment = child_environment(self.work, self.device)
+        self.sandbox.hand_over(self.work)
         return subprocess.Popen(
             self.sandbox.wrap(command, self.work, repos, self.device, self.limits), cwd=self.work,
-            env=child_environment(self.work, self.device), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, pass_fds=(report_fd,), start_new_session=True)
 
     def _start_warm(self, report_fd: int) -> WarmChild:
@@ -179,6 +218,7 @@ class ChildRun:
         request = {"lesson_dir": str(self.lesson.folder.resolve()), "work": str(self.work),
                    "environment": child_environment(self.work, self.device),
                    "output_chars": self.limits.output_chars}
+        self.sandbox.hand_over(self.work)
         try:
             child = self.warm.start_child(request, [report_fd, *(write for _, write in streams)])
         except OSError:
@@ -250,13 +290,17 @@ class ChildRun:
         if not data:
             transcript.ended = transcript.ended or "exited"
             return
+        transcript.received_bytes += len(data)
+        if transcript.received_bytes > MAX_REPORT_BYTES:
+            transcript.ended, transcript.detail = "report-size", f"{transcript.received_bytes:,} bytes so far"
+            return
         try:
             for message in reader.feed(data):
                 if transcript.ended:
                     break
                 self._receive(message, transcript, deadlines)
-        except ChannelError as error:
-            transcript.ended, transcript.detail = "protocol", str(error)
+        except (ChannelError, RecursionError, ValueError, TypeError, KeyError, AttributeError) as error:
+            transcript.ended, transcript.detail = "protocol", f"{type(error).__name__}: {str(error)[:200]}"
 
     def _receive(self, message: dict, transcript: Transcript, deadlines: dict) -> None:
         """One report: a block starts (its time limit starts too), a block ended, all done."""
@@ -264,10 +308,15 @@ class ChildRun:
         expected = next((block for block in self.to_run if block.index not in transcript.facts), None)
         if kind == "start" and transcript.running is None and expected is not None and index == expected.index:
             transcript.running = expected
-            deadlines["block-timeout"] = time.monotonic() + expected.options.timeout + KILL_GRACE
+            # The first block's clock starts at its start mark; every later block's started when
+            # the block before it ended, so time spent between two blocks counts too.
+            deadlines.setdefault("block-timeout", time.monotonic() + expected.options.timeout + KILL_GRACE)
         elif kind == "block" and transcript.running is not None and index == transcript.running.index:
             transcript.facts[index], transcript.running = message, None
-            deadlines.pop("block-timeout", None)
+            following = next((block for block in self.to_run if block.index not in transcript.facts), None)
+            transcript.between = following
+            deadlines["block-timeout"] = time.monotonic() + (
+                following.options.timeout + KILL_GRACE if following else FINISH_GRACE)
         elif kind == "done" and transcript.running is None:
             transcript.ended = "done"
             reported = message.get("environment")
@@ -345,6 +394,15 @@ def _verdict(child: ChildRun, transcript: Transcript, kept: Path) -> tuple[dict,
 
 def _no_result(child: ChildRun, block: LessonBlock, transcript: Transcript) -> Failure:
     timeout = block.options.timeout
+    if transcript.ended == "block-timeout" and transcript.running is None and transcript.between is block:
+        return failure(block, block.line, "timeout",
+                       f"the lesson did not start this block within its time limit of {timeout:g} s "
+                       "after the block before it ended, so the lesson was killed",
+                       "do not keep the process busy between blocks (threads, atexit handlers, signal handlers)")
+    if transcript.ended == "report-size":
+        return failure(block, block.line, "limit", f"the lesson's reports passed {MAX_REPORT_BYTES:,} bytes "
+                       f"({transcript.detail}), so the lesson was killed",
+                       "print less: every block's output is kept in the record and shown on the page")
     if transcript.ended == "block-timeout" and transcript.running is block:
         return failure(block, block.line, "timeout",
                        f"block exceeded its time limit of {timeout:g} s, and did not stop when told to, "

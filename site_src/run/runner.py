@@ -33,7 +33,7 @@ from ..lesson.extract import LessonBlock, extract_blocks
 from ..lesson.glue import glue_value
 from ..lesson.lessons import Lesson, find_lesson, read_front_matter
 from . import channel
-from .sandbox import OUTPUT_CHARS
+from .sandbox import OUTPUT_CHARS, restrict_syscalls
 from .verdict import skipped_record
 
 FIGURE_DPI = 100
@@ -390,7 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--report-fd", type=int, required=True, help="the inherited write end of the report pipe")
     parser.add_argument("--output-chars", type=int, default=OUTPUT_CHARS, help="characters kept per block and stream")
+    parser.add_argument("--restrict-syscalls", action="store_true",
+                        help="install the sandbox's seccomp filter first (a cold start in bwrap; warm children inherit it)")
     args = parser.parse_args(argv)
+    if args.restrict_syscalls:
+        restrict_syscalls()
     # The report channel is ours: processes the lesson starts must not inherit it.
     os.set_inheritable(args.report_fd, False)
     send, _ = sealed(channel.send, channel.encode)

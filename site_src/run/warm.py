@@ -40,6 +40,7 @@ import importlib
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -51,7 +52,16 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sandbox import PACKAGE_ROOT, Limits, Sandbox, child_environment, kill_sandbox
+from .sandbox import (
+    PACKAGE_ROOT,
+    CleanupFailed,
+    Limits,
+    Sandbox,
+    child_environment,
+    kill_sandbox,
+    remove_tree,
+    restrict_syscalls,
+)
 
 WARM_MODULES = ("numpy", "torch", "torchvision", "matplotlib.pyplot")
 HARNESS_MODULES = ("site_src.run.runner", "jupytext")  # ours: the runner, and the reader of notebook lessons
@@ -200,6 +210,8 @@ class WarmChild:
 
 def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
     root = Path(tempfile.mkdtemp(prefix="warm-"))
+    environment = child_environment(root)
+    sandbox.hand_over(root)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     command = [sys.executable, "-m", "site_src.run.warm", "--control-fd", str(theirs.fileno())]
     repos = [courses, PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
@@ -207,7 +219,7 @@ def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
         try:
             process = subprocess.Popen(
                 sandbox.wrap(command, root, repos, "cpu", Limits(), warm=True), cwd=root,
-                env=child_environment(root), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=errors, pass_fds=(theirs.fileno(),), start_new_session=True)
         finally:
             theirs.close()
@@ -233,8 +245,7 @@ def empty_folder(folder: str | Path, keep: frozenset[str] = frozenset()) -> None
     symbolic links are removed, never followed."""
     for path, is_folder in _removable(folder, keep):
         if is_folder:
-            _make_writable(path)
-            shutil.rmtree(path)
+            remove_tree(Path(path))  # however deep the lesson made it: CleanupFailed if it stays
         else:
             os.unlink(path)
 
@@ -250,15 +261,6 @@ def _removable(folder: str | Path, keep: frozenset[str]):
             yield entry.path, entry.is_dir(follow_symlinks=False)
 
 
-def _make_writable(top: str) -> None:
-    os.chmod(top, 0o700)
-    for folder, subfolders, _ in os.walk(top):
-        for name in subfolders:
-            path = os.path.join(folder, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o700)
-
-
 # ------------------------------------------------------------------ server side
 
 
@@ -270,6 +272,7 @@ def serve(control: socket.socket) -> None:
     if problem:
         return
     home = os.getcwd()
+    as_found = server_state()
     while True:
         message, fds, _, _ = socket.recv_fds(control, MESSAGE_BYTES, 3)
         if not message:
@@ -282,7 +285,9 @@ def serve(control: socket.socket) -> None:
         for fd in fds:
             os.close(fd)
         _, status = os.waitpid(child, 0)
-        clean = _clear_sandbox()
+        # A lesson that moved the server's limits, priority, CPU affinity or /dev (the seccomp filter
+        # and the read-only /dev should make that impossible) would hand it to the next lesson.
+        clean = _clear_sandbox() and server_state() == as_found
         control.send(json.dumps({"ended": os.waitstatus_to_exitcode(status), "restart": not clean}).encode())
         if not clean:
             return
@@ -290,13 +295,17 @@ def serve(control: socket.socket) -> None:
 
 def _prepare() -> str | None:
     """Import the warm modules and lock the server down; the problem if it cannot be made safe."""
-    if Path("/proc/1/comm").read_text().strip() != "bwrap":
-        return "not inside a bubblewrap sandbox (the server kills every other process of its PID namespace)"
+    if os.getpid() != 1:
+        return "not pid 1 of its own bubblewrap sandbox (the server kills every other process of its PID namespace)"
     for name in WARM_MODULES + HARNESS_MODULES:
         importlib.import_module(name)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) or libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0):
         return f"prctl failed (errno {ctypes.get_errno()})"
+    try:
+        restrict_syscalls()  # the server's children, the lessons, inherit the filter
+    except Exception as error:  # noqa: BLE001 — the server must not serve without it
+        return f"the seccomp filter could not be installed ({type(error).__name__}: {error})"
     if len(os.listdir("/proc/self/task")) > 1:
         return "importing the warm modules started threads, which a fork would not copy"
     if sys.modules["torch"].cuda.is_initialized():
@@ -369,13 +378,24 @@ def _clear_sandbox() -> bool:
     # The warm root and a course under /tmp are mounted inside /tmp: they stay.
     mounts = frozenset(line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines())
     folders = [folder for folder in PRIVATE_FOLDERS if os.path.isdir(folder)]
-    for folder in folders:
-        empty_folder(folder, mounts)
+    try:
+        for folder in folders:
+            empty_folder(folder, mounts)
+    except (CleanupFailed, OSError):
+        return False
     if _ipc_objects():
         with contextlib.suppress(OSError):
             subprocess.run(["ipcrm", "--all"], capture_output=True, check=False)
     return not _other_processes() and not _ipc_objects() and not any(
         next(_removable(folder, mounts), None) for folder in folders)
+
+
+def server_state() -> tuple:
+    """What of the server a forked lesson inherits besides its memory: resource limits, nice
+    value, CPU affinity, and the names in /dev."""
+    limits = tuple(resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
+                   if name.startswith("RLIMIT_"))
+    return (limits, os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)), sorted(os.listdir("/dev")))
 
 
 def _other_processes() -> list[int]:

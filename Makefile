@@ -43,7 +43,8 @@ $(AXE): tools/axe/package-lock.json
 	npm ci --prefix tools/axe --ignore-scripts --no-audit --no-fund --silent
 	touch $(AXE)
 
-# Lessons run in a bubblewrap sandbox (site_src/run/sandbox.py). Install bwrap when missing
+# Lessons run in a bubblewrap sandbox (site_src/run/sandbox.py), under a seccomp filter (libseccomp),
+# as a user of their own when the tests run as root (setfacl opens the way to Python). Install them when missing
 # (needs root or sudo), and where Ubuntu's AppArmor keeps it from making user namespaces
 # (GitHub's Ubuntu 24.04 runners), relax that rule. If still no sandbox can be made, a
 # local run warns and lessons run unsandboxed; CI (CI=true) stops here.
@@ -51,9 +52,9 @@ USERNS_RULE ?= /proc/sys/kernel/apparmor_restrict_unprivileged_userns
 BWRAP_PROBE = bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --unshare-user --disable-userns \
               --cap-drop ALL --die-with-parent true
 sandbox:
-	@command -v bwrap >/dev/null || ! command -v apt-get >/dev/null || { \
+	@{ command -v bwrap && command -v setfacl && ldconfig -p | grep -q libseccomp.so.2; } >/dev/null || ! command -v apt-get >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap >/dev/null; } || true
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap acl libseccomp2 >/dev/null; } || true
 	@! command -v bwrap >/dev/null || $(BWRAP_PROBE) 2>/dev/null || [ "$$(cat $(USERNS_RULE) 2>/dev/null)" != 1 ] || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0; } || true

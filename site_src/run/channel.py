@@ -69,6 +69,8 @@ def _decode(payload: bytes) -> dict:
         message = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ChannelError(f"a report that is not JSON ({error})") from None
+    except RecursionError:  # the decoder's own depth guard: a frame of 100,000 nested brackets
+        raise ChannelError("a report nested too deeply to read") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ChannelError("a report that is not an object with a `type`")
     return message

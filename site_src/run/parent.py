@@ -219,6 +219,7 @@ class ChildRun:
                    "environment": child_environment(self.work, self.device),
                    "output_chars": self.limits.output_chars}
         self.sandbox.hand_over(self.work)
+        self.sandbox.open_the_way([self.lesson.folder])  # made since the server started (a test's course)
         try:
             child = self.warm.start_child(request, [report_fd, *(write for _, write in streams)])
         except OSError:

@@ -33,6 +33,7 @@ from ..lesson.lessons import Lesson, read_front_matter
 from .verdict import skipped_record
 
 PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "ISLP", "pandas", "snownlp",
+                   "onnx", "onnxruntime", "onnxscript",
                    "scikit-image", "gymnasium", "pygame", "music21", "jieba")
 OUTPUTS_FOLDER = "outputs"  # beside record.json: the files blocks wrote into their working directory's outputs/
 RUNNER_FILES = ("run/runner.py", "run/parent.py", "lesson/extract.py", "run/datasets.py", "lesson/glue.py",

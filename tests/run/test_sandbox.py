@@ -24,7 +24,7 @@ import pytest
 from lesson_fixtures import line_of
 
 from site_src.run.parent import run_lesson
-from site_src.run.records import RecordStore
+from site_src.run.records import RecordStore, lesson_key
 from site_src.run.sandbox import SandboxUnavailable, choose
 from site_src.run.warm import WarmStart
 
@@ -513,3 +513,223 @@ def test_the_working_directory_is_the_only_writable_place(run, lessons, store):
         print(os.environ["HOME"] == os.getcwd(), os.access("/", os.W_OK), os.access(os.getcwd(), os.W_OK))
     """))
     assert run(lesson, store).record["blocks"][0]["stdout"] == "True False True\n"
+
+
+# ── the second round (issue 26): pid 1, the host's kernel, the next warm lesson, the parent ─
+
+
+ROUND_TWO = ATTEMPT + """
+    import ctypes, errno, resource
+    libc = ctypes.CDLL(None, use_errno=True)
+    def call(name, *args):
+        if getattr(libc, name)(*args) == -1:
+            raise OSError(ctypes.get_errno(), name)
+        return "done"
+"""
+
+
+def test_no_process_older_than_the_lesson_can_be_traced_or_read(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text(ROUND_TWO, """
+        iov = (ctypes.c_char * 8)()
+        local = (ctypes.c_void_p * 2)(ctypes.addressof(iov), 8)
+        print("pid", os.getpid(), "uid is root:", os.getuid() == 0)
+        attempt("ptrace pid 1", lambda: call("ptrace", 16, 1, 0, 0))  # PTRACE_ATTACH
+        attempt("ptrace parent", lambda: call("ptrace", 16, os.getppid(), 0, 0))
+        attempt("process_vm_readv pid 1", lambda: call("process_vm_readv", 1, local, 1, local, 1, 0))
+        attempt("/proc/1/mem", lambda: open("/proc/1/mem", "r+b"))
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    stdout = outcome.record["blocks"][1]["stdout"]
+    assert "uid is root: False" in stdout and stdout.count("refused") == 4, stdout
+    outside.assert_unchanged()
+
+
+def test_the_hosts_kernel_settings_and_devices_are_read_only(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text(ROUND_TWO, """
+        for path in ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/swappiness", "/proc/sysrq-trigger"):
+            attempt(path, lambda: open(path, "w"))
+        attempt("/dev file", lambda: open("/dev/planted", "w"))
+        attempt("/dev mkdir", lambda: os.mkdir("/dev/planted-folder"))
+        print("capabilities:", [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")])
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    stdout = outcome.record["blocks"][1]["stdout"]
+    assert stdout.count("refused") == 5 and "capabilities: ['0000000000000000']" in stdout, stdout
+    assert not Path("/dev/planted").exists()
+    outside.assert_unchanged()
+
+
+def test_a_lesson_cannot_change_the_limits_priority_affinity_or_keys_of_another_process(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text(ROUND_TWO, """
+        attempt("prlimit pid 1", lambda: resource.prlimit(1, resource.RLIMIT_NOFILE, (64, 64)))
+        attempt("setpriority pid 1", lambda: os.setpriority(os.PRIO_PROCESS, 1, 19))
+        attempt("setpriority my group", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
+        attempt("setpriority my user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+        attempt("affinity pid 1", lambda: os.sched_setaffinity(1, {0}))
+        attempt("add_key", lambda: call("syscall", 248, b"user", b"planted", b"x", 1, -3))  # the user keyring
+        # What a lesson may do to itself stays allowed (and dies with it).
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        os.nice(5)
+        print("own changes allowed")
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    stdout = outcome.record["blocks"][1]["stdout"]
+    assert stdout.count("refused (PermissionError)") == 6 and "own changes allowed" in stdout, stdout
+    outside.assert_unchanged()
+
+
+def test_the_next_lesson_starts_with_the_limits_priority_and_devices_of_a_fresh_one(run, lessons, store, outside):
+    probe = """
+        import os, resource
+        print(resource.getrlimit(resource.RLIMIT_NOFILE), resource.getrlimit(resource.RLIMIT_FSIZE),
+              os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)) == sorted(os.sched_getaffinity(0)),
+              os.listdir("/dev/shm"), "left-behind" in os.listdir("/tmp"))
+    """
+    fresh = run(lessons.markdown("02-fresh", lesson_text(probe)), store)
+    spoiler = lessons.markdown("01-spoil", lesson_text("""
+        import os, resource, pathlib
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+        os.nice(10)
+        os.system("echo x > /dev/shm/left-behind; echo x > /tmp/left-behind")  # a shell: no audit hook there
+    """))
+    after_lesson = lessons.markdown("03-after", lesson_text(probe))
+    outside.arm()
+    assert run(spoiler, store).failure is None
+    after = run(after_lesson, store, force=True)
+    assert fresh.failure is None and after.failure is None
+    assert after.record["blocks"][0]["stdout"] == fresh.record["blocks"][0]["stdout"]
+    outside.assert_unchanged()
+
+
+def test_a_tree_too_deep_for_recursion_is_cleaned_up(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import os
+        top = os.getcwd()
+        os.makedirs("deep", exist_ok=True)
+        os.chdir("deep")
+        for _ in range(5000):
+            os.mkdir("d")
+            os.chdir("d")
+        os.chmod(".", 0o500)
+        os.chdir(top)
+        print(top)
+    """))
+    after_lesson = lessons.markdown("02-after", lesson_text("print('fine')"))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None
+    workdir = Path(outcome.record["blocks"][0]["stdout"].strip())
+    assert workdir.name.startswith("lesson-01-demo-") and not workdir.exists()
+    assert run(after_lesson, store).failure is None
+    outside.assert_unchanged()
+
+
+def test_a_cleanup_that_fails_fails_the_lesson(lessons, store, monkeypatch):
+    from site_src.run import parent
+    from site_src.run.sandbox import CleanupFailed
+
+    def cannot(path):
+        raise CleanupFailed(f"could not remove {path}: planted")
+    monkeypatch.setattr(parent, "remove_tree", cannot)
+    outcome = run_lesson(lessons.markdown("01-demo", lesson_text("print('ran')")), store)
+    assert outcome.record is None and "the run could not be completed: CleanupFailed" in outcome.failure
+    assert store.fresh_record(outcome.lesson, lesson_key(outcome.lesson)) is None
+
+
+def test_a_report_nested_too_deeply_fails_the_lesson_and_replaces_its_record(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("print('first')"), title="测试")
+    assert run(lesson, store).failure is None
+    lessons.markdown("01-demo", lesson_text("""
+        import os, struct
+        payload = b'{"type": "block", "index": 0, "x": ' + b"[" * 200000 + b"]" * 200000 + b"}"
+        import sys
+        fd = int(sys.argv[sys.argv.index("--report-fd") + 1])  # the runner's own report pipe
+        os.write(fd, struct.pack(">I", len(payload)) + payload)
+        print("sent")
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is not None and "nested too deeply" in outcome.failure
+    assert store.fresh_record(lesson, lesson_key(lesson)) is None
+    outside.assert_unchanged()
+
+
+def test_the_parent_stops_reading_past_its_report_budget(run, lessons, store, outside, monkeypatch):
+    from site_src.run import parent
+
+    monkeypatch.setattr(parent, "MAX_REPORT_BYTES", 3_000_000)
+    lesson = lessons.markdown("01-demo", lesson_text(*["print('x' * 999_000)"] * 6))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is not None and "the lesson's reports passed 3,000,000 bytes" in outcome.failure
+    outside.assert_unchanged()
+
+
+def test_time_spent_between_two_blocks_counts_against_the_next_one(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        #| timeout: 2
+        import json, time
+        real_dumps = json.dumps
+        def slow_dumps(message, *args, **kwargs):
+            if isinstance(message, dict) and message.get("type") == "start":
+                time.sleep(8)  # before the next block's start mark is even sent
+            return real_dumps(message, *args, **kwargs)
+        json.dumps = slow_dumps
+    """, """
+        #| timeout: 2
+        print("second")
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is not None
+    assert "did not start this block within its time limit of 2 s" in outcome.failure
+    outside.assert_unchanged()
+
+
+def test_threads_are_limited_for_a_lesson_even_when_the_tests_run_as_root(run, lessons, store, outside):
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        import threading, time
+        stop, started = threading.Event(), 0
+        try:
+            for _ in range(1500):
+                threading.Thread(target=stop.wait, daemon=True).start()
+                started += 1
+        except RuntimeError:
+            pass
+        stop.set()
+        print("at most the limit:", started <= 1024)
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure is None and outcome.record["blocks"][0]["stdout"] == "at most the limit: True\n"
+    outside.assert_unchanged()
+
+
+def test_another_lessons_working_folder_is_hidden_when_tmpdir_is_elsewhere(lessons, store, outside, monkeypatch,
+                                                                          tmp_path_factory):
+    elsewhere = Path("/var/tmp") / f"course-test-{uuid.uuid4().hex[:8]}"
+    elsewhere.mkdir()
+    try:
+        (elsewhere / "lesson-other-running").mkdir()
+        (elsewhere / "lesson-other-running" / "secret.txt").write_text("another lesson's file")
+        monkeypatch.setenv("TMPDIR", str(elsewhere))
+        monkeypatch.setattr(tempfile, "tempdir", None)
+        lesson = lessons.markdown("01-demo", lesson_text("""
+            import os
+            print(sorted(name for name in os.listdir(os.path.dirname(os.getcwd())) if name.startswith("lesson-")))
+        """))
+        outside.arm()
+        outcome = run_lesson(lesson, store)
+        assert outcome.failure is None
+        listed = outcome.record["blocks"][0]["stdout"]
+        assert "lesson-other-running" not in listed and "lesson-01-demo" in listed, listed
+        outside.assert_unchanged()
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)

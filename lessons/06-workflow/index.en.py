@@ -41,7 +41,7 @@
 # L = L_0 + s\,m
 # $$
 #
-# $L_0$ is the length with nothing attached (the rest length), and $s$ is how many centimetres each kilogram stretches the spring. We generate the data ourselves, so we know the right answer: $L_0 = 12$ cm and $s = 3.5$ cm/kg, and every measurement carries an error with a standard deviation of 0.15 cm. The model does not know these numbers and has to learn them from the measurements. The workflow is exactly the one you would use for a large network; each step is just small enough to see at a glance.
+# $L_0$ is the length with nothing attached (the rest length), and $s$ is how many centimeters each kilogram stretches the spring. We generate the data ourselves, so we know the right answer: $L_0 = 12$ cm and $s = 3.5$ cm/kg, and every measurement carries an error with a standard deviation of 0.15 cm. The model does not know these numbers and has to learn them from the measurements. The workflow is exactly the one you would use for a large network; each step is just small enough to see at a glance.
 
 # %% [markdown]
 # ## 0. Imports and the device
@@ -138,7 +138,7 @@ show_fit()
 class SpringScale(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stretch = nn.Parameter(torch.randn(1))   # centimetres of stretch per kilogram
+        self.stretch = nn.Parameter(torch.randn(1))   # centimeters of stretch per kilogram
         self.rest = nn.Parameter(torch.randn(1))      # the length with nothing attached
 
     def forward(self, m):
@@ -451,7 +451,7 @@ print(f"weight {w:.3f} (true {STRETCH_TRUE}), bias {b:.3f} (true {REST_TRUE})")
 # The validation loss is {{ val_linear:.4f }}, at the measurement-error floor like the hand-written version. The two models compute the same thing; only their parameters' names and shapes differ, and that is about to cause trouble.
 
 # %% [markdown]
-# > **Common mistake**: loading a `state_dict` into a model of a different structure. A `state_dict` matches parameters by **name and shape**: `SpringScale`'s parameters are called `stretch` and `rest`, with shape `(1,)`; `SpringLinear`'s are `layer.weight` (shape `(1, 1)`) and `layer.bias`. When the names differ, `load_state_dict` raises a `RuntimeError` listing the missing keys and the unexpected keys; when the names match but the shapes do not, it reports a `size mismatch`. When you hit it, print both sides' `state_dict().keys()` and shapes and compare them. Don't paper over it with `strict=False`: that skips the parameters that don't match and silently leaves the model with random values.
+# > **Common mistake**: loading a `state_dict` into a model of a different structure. A `state_dict` matches parameters by **name and shape**: `SpringScale`'s parameters are called `stretch` and `rest`, with shape `(1,)`; `SpringLinear`'s are `layer.weight` (shape `(1, 1)`) and `layer.bias`. When the names differ, `load_state_dict` raises a `RuntimeError` listing the missing keys and the unexpected keys; when the names match but the shapes do not, it reports a `size mismatch`. When you hit it, print both sides' `state_dict().keys()` and shapes and compare them. Don't paper over it with `strict=False`, which skips the parameters that don't match and silently leaves the model with random values.
 
 # %%
 #| raises: RuntimeError

@@ -41,7 +41,7 @@
 # L = L_0 + s\,m
 # $$
 #
-# $L_0$ is the length with nothing attached (the rest length), and $s$ is how many centimetres each kilogram stretches the spring. We generate the data ourselves, so we know the right answer: $L_0 = 12$ cm and $s = 3.5$ cm/kg, and every measurement carries an error with a standard deviation of 0.15 cm. The model does not know these numbers and has to learn them from the measurements. The workflow is exactly the one you would use for a large network; each step is just small enough to see at a glance.
+# $L_0$ is the length with nothing attached (the rest length), and $s$ is how many centimeters each kilogram stretches the spring. We generate the data ourselves, so we know the right answer: $L_0 = 12$ cm and $s = 3.5$ cm/kg, and every measurement carries an error with a standard deviation of 0.15 cm. The model does not know these numbers and has to learn them from the measurements. The workflow is exactly the one you would use for a large network; each step is just small enough to see at a glance.
 
 # %% [markdown]
 # ## 0. Imports and the device
@@ -122,11 +122,13 @@ def show_fit(model=None, title="Spring measurements"):
 
 
 # %%
+#| check: 11.5 < length.min() < 12.5 and 18.5 < length.max() < 19.5
+#| check: all(X.min() < 0.2 and X.max() > 1.8 for X in (X_train, X_val, X_test))
 #| alt: Scatter plot of spring length (about 12 to 19 cm) against mass (0 to 2 kg): blue training points, orange validation points and green test points are mixed together, all close to one rising straight line with a little jitter
 show_fit()
 
 # %% [markdown]
-# The three colours are interleaved along the same line: a random split gives each set the same range of masses.
+# The three colors are interleaved along the same line: a random split gives each set the same range of masses.
 #
 # ## 2. Building the model
 #
@@ -136,7 +138,7 @@ show_fit()
 class SpringScale(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stretch = nn.Parameter(torch.randn(1))   # centimetres of stretch per kilogram
+        self.stretch = nn.Parameter(torch.randn(1))   # centimeters of stretch per kilogram
         self.rest = nn.Parameter(torch.randn(1))      # the length with nothing attached
 
     def forward(self, m):
@@ -170,6 +172,7 @@ print("requires_grad:", guess.requires_grad, "| inference tensor:", guess.is_inf
 # With random parameters the predictions are far from the measured lengths:
 
 # %%
+#| check: 0 < scale.stretch.item() < STRETCH_TRUE and (scale.rest + 2 * scale.stretch).item() < REST_TRUE
 #| alt: The model before training: a gently rising red line at the bottom of the plot, far below the blue, orange and green measurements that rise along a straight line
 show_fit(scale, title="Before training")
 
@@ -216,6 +219,7 @@ def run_epochs(model, optimizer, epochs):
 # %%
 #| glue: first_train = history["train"][0]
 #| glue: first_val = history["val"][0]
+#| check: history["val"][0] < history["train"][0]
 history = run_epochs(scale, optimizer, epochs=150)
 for epoch in [0, 30, 60, 90, 120, 149]:
     print(f"epoch {epoch:3d} | train MSE {history['train'][epoch]:9.4f} | val MSE {history['val'][epoch]:9.4f}")
@@ -226,7 +230,11 @@ for epoch in [0, 30, 60, 90, 120, 149]:
 # `.item()` turns a one-element tensor into a Python number. Call it only when you need to record or print: on a GPU it waits for the GPU to finish and copies the value back to the CPU.
 
 # %%
-#| alt: Training and validation loss per epoch on a log scale: both fall from one or two hundred to below 10 within a few epochs, then decline steadily along a straight slope to about 0.03 at epoch 150, staying close together throughout
+#| check: 100 < history["train"][0] < 300 and 10 < history["val"][0] < 100
+#| check: history["train"][10] < 10 and history["val"][10] < 10
+#| check: 0.02 < history["train"][-1] < 0.04 and 0.02 < history["val"][-1] < 0.04
+#| check: all(0.5 < t / v < 2 for t, v in zip(history["train"][5:], history["val"][5:]))
+#| alt: Training and validation loss per epoch on a log scale: the training loss starts near two hundred and the validation loss at a few dozen, both drop below 10 within ten epochs, then decline steadily together to about 0.03 at epoch 150, the two lines staying close throughout
 plt.figure(figsize=(6, 4))
 plt.plot(history["train"], label="train loss")
 plt.plot(history["val"], label="validation loss")
@@ -238,13 +246,14 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# The two curves fall together: what the model learns on the training set holds on the validation set too. If the training loss kept falling while the validation loss started to rise, that would be the sign of overfitting: the model would be memorising the noise of the training samples.
+# The two curves fall together: what the model learns on the training set holds on the validation set too. If the training loss kept falling while the validation loss started to rise, that would be the sign of overfitting: the model would be memorizing the noise of the training samples.
 #
 # The learned parameters next to the true ones:
 
 # %%
 #| glue: stretch_01 = scale.stretch.item()
 #| glue: rest_01 = scale.rest.item()
+#| check: 0.05 < abs(scale.stretch.item() - STRETCH_TRUE) < 0.5 and 0.05 < abs(scale.rest.item() - REST_TRUE) < 0.5
 print(f"stretch: learned {scale.stretch.item():.3f} cm/kg, true {STRETCH_TRUE}")
 print(f"rest:    learned {scale.rest.item():.3f} cm,    true {REST_TRUE}")
 
@@ -260,6 +269,8 @@ print(f"rest:    learned {scale.rest.item():.3f} cm,    true {REST_TRUE}")
 #| glue: val_01 = results[0.1][0]
 #| glue: val_03 = results[0.3][0]
 #| glue: best_lr
+#| check: best_lr == 0.3 and results[0.01][0] > results[0.1][0] > results[0.3][0]
+#| check: results[0.3][0] < 1.5 * NOISE ** 2
 results = {}
 for lr in [0.01, 0.1, 0.3]:
     torch.manual_seed(0)
@@ -273,7 +284,7 @@ model = results[best_lr][1]
 print("chosen learning rate:", best_lr)
 
 # %% [markdown]
-# `lr=0.01` is too slow: after 150 epochs the validation loss is still {{ val_slow:.2f }}. `lr=0.1` gets down to {{ val_01:.4f }}, and `lr=0.3` is lowest, {{ val_03:.4f }}, near the floor set by the measurement error (about 0.0225). So we choose `lr={{ best_lr }}`. The learning rate cannot grow without limit, though: a little larger (here above about 0.46) and training diverges; [lesson 08](../08-optimizers/index.en.md) works out that limit.
+# `lr=0.01` is too slow: after 150 epochs the validation loss is still {{ val_slow:.2f }}. `lr=0.1` gets down to {{ val_01:.4f }}, and `lr=0.3` is lowest, {{ val_03:.4f }}, near the floor set by the measurement error (about 0.0225). So we choose `lr={{ best_lr }}`. The learning rate cannot grow without limit, though: above a certain value training diverges, and [lesson 08](../08-optimizers/index.en.md) works out that limit.
 #
 # The decisions are made. Only now do we open the test set, and only this once:
 
@@ -281,6 +292,7 @@ print("chosen learning rate:", best_lr)
 #| glue: test_rmse = test_mse ** 0.5
 #| glue: stretch_best = model.stretch.item()
 #| glue: rest_best = model.rest.item()
+#| check: 0.5 * NOISE < test_mse ** 0.5 < 2 * NOISE
 model.eval()
 with torch.inference_mode():
     test_mse = loss_fn(model(X_test), y_test).item()
@@ -308,7 +320,8 @@ with torch.inference_mode():
 print(predicted.squeeze(1).cpu())
 
 # %%
-#| alt: The model after training: the red line runs through the middle of the blue, orange and green measurements and follows them exactly
+#| check: abs(model.stretch.item() - STRETCH_TRUE) < 0.05 and abs(model.rest.item() - REST_TRUE) < 0.05
+#| alt: The model after training: the red line runs through the middle of the blue, orange and green measurements and follows their trend
 show_fit(model, title="After training")
 
 # %% [markdown]
@@ -351,26 +364,32 @@ print("loaded:", opened)
 # The `print` really ran during loading. `weights_only=True` allows only plain data (tensors, numbers, strings, lists, dicts and the like) and refuses function calls:
 
 # %%
+#| check: trap_refused
 try:
     torch.load("untrusted.pt", weights_only=True)
+    trap_refused = False
 except pickle.UnpicklingError as error:
+    trap_refused = True
     reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
     print("refused:", reason.strip().split(". ")[0])
 
 # %% [markdown]
-# Since PyTorch 2.6, `weights_only` defaults to `True`, but write it out anyway: readers see at once that only data is read here, and older versions of PyTorch do the same.
+# `weights_only` defaults to `True` only from PyTorch 2.6 on; in 2.4 and 2.5 the default is still `False` (with a `FutureWarning`), and leaving it out runs whatever code the file holds. So write it out: readers see at once that only data is read here, and every version of PyTorch does the same.
 #
 # It stops the "run code while loading" kind of attack, but it does not make a file trustworthy: the numbers themselves may have been tampered with (a model with a planted backdoor, say), and the code that parses the file can have bugs of its own; a way around `weights_only=True` was found in earlier versions (fixed in 2.6). So even with `weights_only=True`, check where a file comes from before using it, for example against a hash its publisher gives.
 #
 # ### Why `torch.save(model)` is not recommended
 #
-# You can also save the whole module object: `torch.save(model, path)`. The file is written, but since 2.6 the default `torch.load` cannot open it: the file refers to a class, and classes are not on the plain-data allow-list. Not even PyTorch's own `nn.Linear`:
+# You can also save the whole module object: `torch.save(model, path)`. The file is written, but `torch.load` with `weights_only=True` (the default since 2.6) cannot open it: the file refers to a class, and classes are not on the plain-data allow-list. Not even PyTorch's own `nn.Linear`:
 
 # %%
+#| check: refused
 torch.save(nn.Linear(1, 1), "whole_module.pt")    # the whole module object, not just its state_dict
 try:
-    torch.load("whole_module.pt")                  # weights_only=True by default
+    torch.load("whole_module.pt", weights_only=True)   # the default since 2.6; 2.4 and 2.5 default to False
+    refused = False
 except pickle.UnpicklingError as error:
+    refused = True
     reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
     print("refused:", reason.strip().split(". ")[0])
 
@@ -378,13 +397,14 @@ whole = torch.load("whole_module.pt", weights_only=False)   # only because we wr
 print("with weights_only=False:", whole)
 
 # %% [markdown]
-# Opening it takes `weights_only=False`, which switches the protection above off entirely; that is acceptable only for files you wrote yourself (or you can allow classes you trust one by one with `torch.serialization.add_safe_globals`). There is a second problem: the file records only the **name** of the class and its module, so loading needs the very same class definition to be importable, and a refactoring of your code breaks old files. A `state_dict` is just numbers and does not depend on how your code is organised. So: save the `state_dict`.
+# Opening it takes `weights_only=False`, which switches the protection above off entirely; that is acceptable only for files you wrote yourself (or you can allow classes you trust one by one with `torch.serialization.add_safe_globals`). There is a second problem: the file records only the **name** of the class and its module, so loading needs the very same class definition to be importable, and a refactoring of your code breaks old files. A `state_dict` is just numbers and does not depend on how your code is organized. So: save the `state_dict`.
 #
 # ### Loading and checking
 #
 # Create a **new** model (with fresh random parameters), load the saved `state_dict` into it, and confirm that its predictions match the original's bit for bit:
 
 # %%
+#| check: torch.equal(restored_pred, predicted)
 torch.manual_seed(1)
 restored = SpringScale().to(device)
 restored.load_state_dict(torch.load("spring.pt", weights_only=True, map_location=device))
@@ -398,7 +418,7 @@ print("identical predictions:", torch.equal(restored_pred, predicted))
 # %% [markdown]
 # ## 8. The same model with `nn.Linear`
 #
-# Writing `rest + stretch * m` ourselves showed how it works. In practice you use `nn.Linear(in_features, out_features)`: inside, it is a weight matrix of shape `(out, in)` and `out` biases, it computes $y = x W^\top + b$, and it comes with a sensible initialisation.
+# Writing `rest + stretch * m` ourselves showed how it works. In practice you use `nn.Linear(in_features, out_features)`: inside, it is a weight matrix of shape `(out, in)` and `out` biases, it computes $y = x W^\top + b$, and it comes with a sensible initialization.
 
 # %%
 class SpringLinear(nn.Module):
@@ -420,6 +440,7 @@ print(linear_scale.state_dict())
 
 # %%
 #| glue: val_linear = history_linear["val"][-1]
+#| check: history_linear["val"][-1] < 1.5 * NOISE ** 2
 history_linear = run_epochs(linear_scale, torch.optim.SGD(linear_scale.parameters(), lr=best_lr), epochs=150)
 w = linear_scale.layer.weight.item()
 b = linear_scale.layer.bias.item()
@@ -430,7 +451,7 @@ print(f"weight {w:.3f} (true {STRETCH_TRUE}), bias {b:.3f} (true {REST_TRUE})")
 # The validation loss is {{ val_linear:.4f }}, at the measurement-error floor like the hand-written version. The two models compute the same thing; only their parameters' names and shapes differ, and that is about to cause trouble.
 
 # %% [markdown]
-# > **Common mistake**: loading a `state_dict` into a model of a different structure. A `state_dict` matches parameters by **name and shape**: `SpringScale`'s parameters are called `stretch` and `rest`, with shape `(1,)`; `SpringLinear`'s are `layer.weight` (shape `(1, 1)`) and `layer.bias`. When the names differ, `load_state_dict` raises a `RuntimeError` listing the missing keys and the unexpected keys; when the names match but the shapes do not, it reports a `size mismatch`. When you hit it, print both sides' `state_dict().keys()` and shapes and compare them. Don't paper over it with `strict=False`: that skips the parameters that don't match and silently leaves the model with random values.
+# > **Common mistake**: loading a `state_dict` into a model of a different structure. A `state_dict` matches parameters by **name and shape**: `SpringScale`'s parameters are called `stretch` and `rest`, with shape `(1,)`; `SpringLinear`'s are `layer.weight` (shape `(1, 1)`) and `layer.bias`. When the names differ, `load_state_dict` raises a `RuntimeError` listing the missing keys and the unexpected keys; when the names match but the shapes do not, it reports a `size mismatch`. When you hit it, print both sides' `state_dict().keys()` and shapes and compare them. Don't paper over it with `strict=False`, which skips the parameters that don't match and silently leaves the model with random values.
 
 # %%
 #| raises: RuntimeError

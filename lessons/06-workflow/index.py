@@ -122,6 +122,8 @@ def show_fit(model=None, title="Spring measurements"):
 
 
 # %%
+#| check: 11.5 < length.min() < 12.5 and 18.5 < length.max() < 19.5
+#| check: all(X.min() < 0.2 and X.max() > 1.8 for X in (X_train, X_val, X_test))
 #| alt: 散点图：横轴是质量（0 到 2 千克），纵轴是弹簧长度（约 12 到 19 厘米）。蓝色的训练点、橙色的验证点和绿色的测试点混在一起，都落在同一条上升的直线附近，上下略有抖动
 show_fit()
 
@@ -170,6 +172,7 @@ print("requires_grad:", guess.requires_grad, "| inference tensor:", guess.is_inf
 # 随机参数的预测和真实长度差得很远：
 
 # %%
+#| check: 0 < scale.stretch.item() < STRETCH_TRUE and (scale.rest + 2 * scale.stretch).item() < REST_TRUE
 #| alt: 训练前的模型：一条缓缓上升的红线位于图的底部，远低于沿直线上升的蓝、橙、绿三色测量点
 show_fit(scale, title="Before training")
 
@@ -216,6 +219,7 @@ def run_epochs(model, optimizer, epochs):
 # %%
 #| glue: first_train = history["train"][0]
 #| glue: first_val = history["val"][0]
+#| check: history["val"][0] < history["train"][0]
 history = run_epochs(scale, optimizer, epochs=150)
 for epoch in [0, 30, 60, 90, 120, 149]:
     print(f"epoch {epoch:3d} | train MSE {history['train'][epoch]:9.4f} | val MSE {history['val'][epoch]:9.4f}")
@@ -226,7 +230,11 @@ for epoch in [0, 30, 60, 90, 120, 149]:
 # `.item()` 把只有一个元素的张量变成 Python 数字。只在需要记录或打印时调用它：在 GPU 上，它要等 GPU 算完，再把数据复制回 CPU。
 
 # %%
-#| alt: 训练损失和验证损失随轮数变化的曲线，纵轴是对数刻度：两条线从一两百在几轮内降到 10 以下，随后沿一条斜线稳步下降，150 轮时都接近 0.03，始终贴在一起
+#| check: 100 < history["train"][0] < 300 and 10 < history["val"][0] < 100
+#| check: history["train"][10] < 10 and history["val"][10] < 10
+#| check: 0.02 < history["train"][-1] < 0.04 and 0.02 < history["val"][-1] < 0.04
+#| check: all(0.5 < t / v < 2 for t, v in zip(history["train"][5:], history["val"][5:]))
+#| alt: 训练损失和验证损失随轮数变化的曲线，纵轴是对数刻度：训练损失从两百左右、验证损失从几十开始，十轮之内都降到 10 以下，随后一起稳步下降，150 轮时都在 0.03 左右，两条线一直贴得很近
 plt.figure(figsize=(6, 4))
 plt.plot(history["train"], label="train loss")
 plt.plot(history["val"], label="validation loss")
@@ -245,6 +253,7 @@ plt.show()
 # %%
 #| glue: stretch_01 = scale.stretch.item()
 #| glue: rest_01 = scale.rest.item()
+#| check: 0.05 < abs(scale.stretch.item() - STRETCH_TRUE) < 0.5 and 0.05 < abs(scale.rest.item() - REST_TRUE) < 0.5
 print(f"stretch: learned {scale.stretch.item():.3f} cm/kg, true {STRETCH_TRUE}")
 print(f"rest:    learned {scale.rest.item():.3f} cm,    true {REST_TRUE}")
 
@@ -260,6 +269,8 @@ print(f"rest:    learned {scale.rest.item():.3f} cm,    true {REST_TRUE}")
 #| glue: val_01 = results[0.1][0]
 #| glue: val_03 = results[0.3][0]
 #| glue: best_lr
+#| check: best_lr == 0.3 and results[0.01][0] > results[0.1][0] > results[0.3][0]
+#| check: results[0.3][0] < 1.5 * NOISE ** 2
 results = {}
 for lr in [0.01, 0.1, 0.3]:
     torch.manual_seed(0)
@@ -273,7 +284,7 @@ model = results[best_lr][1]
 print("chosen learning rate:", best_lr)
 
 # %% [markdown]
-# `lr=0.01` 太慢，150 轮后验证损失还有 {{ val_slow:.2f }}；`lr=0.1` 降到了 {{ val_01:.4f }}；`lr=0.3` 最低，{{ val_03:.4f }}，已经到了测量误差决定的下限附近（约 0.0225）。于是选 `lr={{ best_lr }}`。学习率也不能无限加大：再大一些（这里大约 0.46 以上），训练就会发散，[第 08 课](../08-optimizers/index.md)会算出这个上限。
+# `lr=0.01` 太慢，150 轮后验证损失还有 {{ val_slow:.2f }}；`lr=0.1` 降到了 {{ val_01:.4f }}；`lr=0.3` 最低，{{ val_03:.4f }}，已经到了测量误差决定的下限附近（约 0.0225）。于是选 `lr={{ best_lr }}`。学习率也不能无限加大：超过某个上限，训练就会发散，[第 08 课](../08-optimizers/index.md)会算出这个上限。
 #
 # 决定做完了，现在才打开测试集，而且只用这一次：
 
@@ -281,6 +292,7 @@ print("chosen learning rate:", best_lr)
 #| glue: test_rmse = test_mse ** 0.5
 #| glue: stretch_best = model.stretch.item()
 #| glue: rest_best = model.rest.item()
+#| check: 0.5 * NOISE < test_mse ** 0.5 < 2 * NOISE
 model.eval()
 with torch.inference_mode():
     test_mse = loss_fn(model(X_test), y_test).item()
@@ -308,7 +320,8 @@ with torch.inference_mode():
 print(predicted.squeeze(1).cpu())
 
 # %%
-#| alt: 训练后的模型：红色的直线穿过蓝、橙、绿三色测量点的中间，与它们的走势完全一致
+#| check: abs(model.stretch.item() - STRETCH_TRUE) < 0.05 and abs(model.rest.item() - REST_TRUE) < 0.05
+#| alt: 训练后的模型：红色的直线穿过蓝、橙、绿三色测量点的中间，与它们的走势一致
 show_fit(model, title="After training")
 
 # %% [markdown]
@@ -351,26 +364,32 @@ print("loaded:", opened)
 # 加载的时候，`print` 真的被执行了。`weights_only=True` 只允许张量、数字、字符串、列表、字典等“纯数据”，遇到函数调用就拒绝：
 
 # %%
+#| check: trap_refused
 try:
     torch.load("untrusted.pt", weights_only=True)
+    trap_refused = False
 except pickle.UnpicklingError as error:
+    trap_refused = True
     reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
     print("refused:", reason.strip().split(". ")[0])
 
 # %% [markdown]
-# 从 PyTorch 2.6 起，`weights_only` 的默认值就是 `True`，但仍建议显式写出来：读代码的人一眼就知道这里只读数据，旧版本的 PyTorch 也会照做。
+# 从 PyTorch 2.6 起，`weights_only` 的默认值才是 `True`；在 2.4 和 2.5 上默认仍是 `False`（只给出一个 `FutureWarning`），不写就会照常执行文件里的代码。所以要显式写出来：读代码的人一眼就知道这里只读数据，每个版本的 PyTorch 也都会照做。
 #
 # 它能挡住“加载时执行代码”这一类攻击，但不等于文件可信：文件里的数值本身可能被人动过手脚（比如一个被植入后门的模型），解析文件的代码也可能有漏洞，早期版本的 `weights_only=True` 就被发现过可以绕过的漏洞（2.6 修复）。所以来历不明的文件，就算用 `weights_only=True` 打开，也要先确认来源，比如核对发布者给出的哈希值。
 #
 # ### `torch.save(model)` 为什么不推荐
 #
-# 也可以把整个模块对象存下来：`torch.save(model, path)`。文件能写出来，可是在 2.6 以后，默认的 `torch.load` 打不开它，因为文件里引用了一个类，而类不在“纯数据”的白名单里。连 PyTorch 自己的 `nn.Linear` 也不行：
+# 也可以把整个模块对象存下来：`torch.save(model, path)`。文件能写出来，可是用 `weights_only=True`（2.6 起的默认值）的 `torch.load` 打不开它，因为文件里引用了一个类，而类不在“纯数据”的白名单里。连 PyTorch 自己的 `nn.Linear` 也不行：
 
 # %%
+#| check: refused
 torch.save(nn.Linear(1, 1), "whole_module.pt")    # 存整个模块对象，而不只是 state_dict
 try:
-    torch.load("whole_module.pt")                  # 默认 weights_only=True
+    torch.load("whole_module.pt", weights_only=True)   # 2.6 起不写也是 True；2.4、2.5 默认是 False
+    refused = False
 except pickle.UnpicklingError as error:
+    refused = True
     reason = [line for line in str(error).splitlines() if "Unsupported global" in line][0]
     print("refused:", reason.strip().split(". ")[0])
 
@@ -385,6 +404,7 @@ print("with weights_only=False:", whole)
 # 创建一个**新的**模型（它的参数是新的随机数），装入保存的 `state_dict`，再确认它的预测和原模型逐位相同：
 
 # %%
+#| check: torch.equal(restored_pred, predicted)
 torch.manual_seed(1)
 restored = SpringScale().to(device)
 restored.load_state_dict(torch.load("spring.pt", weights_only=True, map_location=device))
@@ -420,6 +440,7 @@ print(linear_scale.state_dict())
 
 # %%
 #| glue: val_linear = history_linear["val"][-1]
+#| check: history_linear["val"][-1] < 1.5 * NOISE ** 2
 history_linear = run_epochs(linear_scale, torch.optim.SGD(linear_scale.parameters(), lr=best_lr), epochs=150)
 w = linear_scale.layer.weight.item()
 b = linear_scale.layer.bias.item()

@@ -63,10 +63,10 @@ GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossar
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
 LEARNING_PATH_ALT = {
-    "zh": "学习路线图：从 00 为什么用 PyTorch 到 14 现代卷积网络的 15 课，分为基础、训练、数据和网络四段"
-          "；之后是 20 到 28 的 9 个实战项目，分入门、序列、生成与智能体三组",
-    "en": "Learning path: the 15 lessons from 00 Why PyTorch to 14 Modern CNNs, in four stages: "
-          "basics, training, data and networks; then the 9 projects 20 to 28, in three groups: "
+    "zh": "学习路线图：从 00 为什么用 PyTorch 到 17 从模型到产品的 18 课，分为基础、训练、数据和网络四段"
+          "；之后是 20 到 30 的 11 个实战项目，分入门、序列、生成与智能体三组",
+    "en": "Learning path: the 18 lessons from 00 Why PyTorch to 17 Shipping a model, in four stages: "
+          "basics, training, data and networks; then the 11 projects 20 to 30, in three groups: "
           "first projects, sequences, generation and agents",
 }
 

@@ -44,7 +44,7 @@ def page_url(site_url: str, lesson: Lesson) -> str:
 def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson,
                       lessons: list[Lesson], site_url: str) -> str:
     """The lesson as an ``.ipynb`` file (JSON text) with the recorded outputs and PNG figures inside."""
-    cells = _download_cells(source, blocks, recorded.lesson, site_url, recorded.values(),
+    cells = _download_cells(source, blocks, recorded.lesson, site_url, recorded.values(source.lang),
                             verified_on(recorded, source.lang))
     url = page_url(site_url, recorded.lesson)
     notebook = lesson_notebook(cells, recorded, source.lang, prose=lambda text: _portable(text, lessons, url),
@@ -60,7 +60,7 @@ def download_script(source: LessonSource, blocks: list[LessonBlock], recorded: R
     lesson = recorded.lesson
     url = page_url(site_url, lesson)
     notebook = nbformat.v4.new_notebook()
-    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values(), verified_on(recorded, source.lang)):
+    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values(source.lang), verified_on(recorded, source.lang)):
         if cell.kind == "markdown":
             notebook.cells.append(nbformat.v4.new_markdown_cell(_portable(cell.text, lessons, url)))
         else:

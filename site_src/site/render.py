@@ -24,7 +24,7 @@ import jupytext
 import nbformat
 
 from ..lesson.extract import LessonBlock, module_cell
-from ..lesson.glue import bind_markdown_lines, bind_prose, recorded_values
+from ..lesson.glue import NOT_RUN_ON_GPU, NotRunOnGpu, bind_markdown_lines, bind_prose, gpu_bound_names, recorded_values
 from ..lesson.lessons import Lesson, LessonSource, read_front_matter
 from ..run.records import OUTPUTS_FOLDER
 
@@ -152,9 +152,14 @@ class RecordedLesson:
             return None
         return failure.get("report") or failure.get("summary") or "failed"
 
-    def values(self) -> dict:
-        """The run's glued values, for ``{{ name }}`` in the prose."""
-        return recorded_values(self.record)
+    def values(self, lang: str = "zh") -> dict:
+        """The run's glued values, for ``{{ name }}`` in the prose: a value only a GPU-only block
+        binds comes from the fresh GPU record, or says in `lang` that it has not run on a GPU."""
+        values = recorded_values(self.record)
+        on_gpu = recorded_values(self.gpu_record) if self.gpu_record is not None else {}
+        for name in gpu_bound_names(self.lesson):
+            values[name] = on_gpu[name] if name in on_gpu else NotRunOnGpu(NOT_RUN_ON_GPU[lang])
+        return values
 
 
 def _block_of(record: dict, block: LessonBlock) -> dict:
@@ -233,7 +238,7 @@ def _after_front_matter(lines: list[str]) -> int:
 def render_markdown_lesson(source: LessonSource, blocks: list[LessonBlock], recorded: RecordedLesson) -> str:
     """The lesson's Markdown with every block's recorded output under it."""
     labels = LABELS[source.lang]
-    lines = bind_markdown_lines(source.read_text().splitlines(), recorded.values())
+    lines = bind_markdown_lines(source.read_text().splitlines(), recorded.values(source.lang))
     out, cursor = [], 0
     for block in blocks:
         fence_start, fence_end = block.line - 2, block.end_line - 1
@@ -305,7 +310,7 @@ def render_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: R
                     lessons: list[Lesson]) -> nbformat.NotebookNode:
     """The notebook lesson as its page shows it: recorded outputs in the cells, figures as files
     beside the page, outputs in the markup of Markdown lesson pages (nothing is executed)."""
-    return lesson_notebook(lesson_cells(source, blocks, recorded.values()), recorded, source.lang,
+    return lesson_notebook(lesson_cells(source, blocks, recorded.values(source.lang)), recorded, source.lang,
                            prose=lambda text: point_lesson_links(text, lessons, directory_urls=True),
                            for_page=True)
 

@@ -285,3 +285,41 @@ def test_a_notebooks_code_before_its_first_marker_is_not_prose_from_the_first_li
     path.write_text("value = '{{ not_prose }}'\n\n# %% [markdown]\n# The value is {{ shown }}.\n", encoding="utf-8")
     source = LessonSource(path=path, rel="lessons/02-nb/index.py", lang="zh", format="notebook")
     assert [(p.name, p.line) for p in prose_placeholders(source)] == [("shown", 4)]
+
+
+# ------------------------------------------------------------- values only a GPU run binds
+
+
+GPU_ZH = """
+在 GPU 上，一步只要 {{ gpu_ms:.1f }} 毫秒。
+
+```python
+#| gpu: true
+#| glue: gpu_ms
+gpu_ms = 1.25
+```
+"""
+GPU_EN = GPU_ZH.replace("在 GPU 上，一步只要 {{ gpu_ms:.1f }} 毫秒。", "On a GPU one step takes {{ gpu_ms:.1f }} ms.")
+
+
+def test_a_value_only_a_gpu_block_binds_is_not_asked_of_the_cpu_run(lessons):
+    lesson = lessons.markdown("01-gpu", GPU_ZH, GPU_EN)
+    cpu_record = {"device": "cpu", "blocks": [{"index": 0, "status": "gpu-skipped", "glue": {}}]}
+    assert check_values(lesson, cpu_record) == []
+    gpu_record = {"device": "cuda", "blocks": [{"index": 0, "status": "ok", "glue": {}}]}
+    assert [problem.message for problem in check_values(lesson, gpu_record)][:1] == [
+        "the run recorded no value for `gpu_ms` (its block did not run: shown-only, GPU-only, or failed)"]
+
+
+def test_the_page_says_a_gpu_value_has_not_been_measured_until_a_gpu_record_exists(lessons):
+    lesson = lessons.markdown("01-gpu", GPU_ZH, GPU_EN)
+    blocks = extract_blocks(lesson.zh)
+    cpu_record = {"device": "cpu", "blocks": [{"index": 0, "status": "gpu-skipped", "glue": {}, "stdout": "",
+                                               "stderr": "", "error": "", "figures": []}]}
+    without = RecordedLesson(lesson, cpu_record, lesson.folder)
+    assert "一步只要 （尚未在 GPU 上运行） 毫秒" in render_markdown_lesson(lesson.zh, blocks, without)
+    assert "one step takes (not yet run on a GPU) ms" in render_markdown_lesson(lesson.en, extract_blocks(lesson.en),
+                                                                                 without)
+    gpu_record = {"device": "cuda", "blocks": [{**cpu_record["blocks"][0], "status": "ok", "glue": {"gpu_ms": 1.25}}]}
+    with_gpu = RecordedLesson(lesson, cpu_record, lesson.folder, gpu_record, lesson.folder)
+    assert "一步只要 1.2 毫秒" in render_markdown_lesson(lesson.zh, blocks, with_gpu)

@@ -183,9 +183,10 @@ def copy_outputs(work: Path, names, kept: Path) -> tuple[list[str], str | None]:
             return [], (f"{OUTPUTS_DIR}/{name} cannot be offered for download: only these types can "
                         f"({ALLOWED_TEXT})")
     earlier = {path.name: path.stat().st_size for path in kept.iterdir()} if kept.is_dir() else {}
-    if len(earlier.keys() | set(names)) > MAX_OUTPUT_FILES:
-        return [], (f"{OUTPUTS_DIR}/{names[-1]} cannot be offered for download: the lesson would publish "
-                    f"{len(earlier.keys() | set(names))} files, over the limit of {MAX_OUTPUT_FILES}")
+    new = [name for name in names if name not in earlier]
+    if len(earlier) + len(new) > MAX_OUTPUT_FILES:
+        return [], (f"{OUTPUTS_DIR}/{new[MAX_OUTPUT_FILES - len(earlier)]} cannot be offered for download: the "
+                    f"lesson would publish {len(earlier) + len(new)} files, over the limit of {MAX_OUTPUT_FILES}")
     try:
         folder = open_folder(work, (OUTPUTS_DIR,))
     except OSError as error:

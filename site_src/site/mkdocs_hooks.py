@@ -38,6 +38,7 @@ from ..lesson.lessons import Lesson, discover_lessons, front_matter_text, read_f
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from .notebook_html import tidy_notebook_html
 from ..lesson.problems import LessonError, Problem
+from ..run.publish import ALLOWED_TEXT, OUTPUT_TYPES
 from ..run.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
 from .render import (
     FIGURES_FOLDER,
@@ -338,6 +339,10 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
                                     abs_src_path=str(figure)))
     outputs = recorded.figures_dir / OUTPUTS_FOLDER  # the record's folder: its files from outputs/
     for output in sorted(outputs.iterdir()) if outputs.is_dir() else []:
+        if output.suffix not in OUTPUT_TYPES or output.is_symlink() or not output.is_file():
+            # publish.py never keeps such a file: the record was made otherwise, or changed since
+            raise PluginError(f"{lesson.zh.rel}: refusing to publish {OUTPUTS_FOLDER}/{output.name} of the record: "
+                              f"only regular files of these types are published: {ALLOWED_TEXT}")
         file = File.generated(config, f"lessons/{lesson.slug}/{OUTPUTS_FOLDER}/{output.name}",
                               abs_src_path=str(output))
         file.inclusion = InclusionLevel.NOT_IN_NAV  # a download, never a page of the nav

@@ -14,7 +14,7 @@ from .lesson.extract import write_module
 from .lesson.glue import check_values
 from .lesson.lessons import discover_lessons, find_lesson
 from .lesson.new import new_lesson
-from .lesson.problems import LessonError
+from .lesson.problems import LessonError, inert
 from .run.parent import default_store, run_lesson
 from .run.records import RecordStore
 from .run.sandbox import SandboxUnavailable, choose
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except LessonError as error:
-        print(error, file=sys.stderr)
+        print(inert(str(error)), file=sys.stderr)
         return 1
 
 
@@ -108,12 +108,12 @@ def cmd_run(args) -> int:
             print(f"── {lesson.zh.rel}:{block['line']} [{block['status']}] {block['seconds']:.2f} s")
             for name in ("stdout", "stderr", "error"):
                 if block[name]:
-                    print(block[name].rstrip("\n"))
+                    print(inert(block[name].rstrip("\n")))  # lesson text: no escapes, no workflow commands
             for figure in block["figures"]:
                 print(f"[figure {figure}]")
     failure = outcome.failure or "\n".join(map(str, check_values(lesson, outcome.record)))
     if failure:
-        print(failure, file=sys.stderr)
+        print(inert(failure), file=sys.stderr)
         return 1
     state = "unchanged, record reused" if outcome.cached else f"ran in {outcome.seconds:.1f} s"
     print(f"{lesson.slug}: ok ({state})")
@@ -124,7 +124,7 @@ def cmd_check(args) -> int:
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     problems = static_problems(lessons)
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(inert(str(problem)), file=sys.stderr)
     print(f"checked {len(lessons)} lessons: {len(problems)} problem(s)")
     return 1 if problems else 0
 
@@ -169,7 +169,7 @@ def cmd_compare(args) -> int:
     cpu, gpu = default_store(args.root / "lessons", "cpu"), default_store(args.root / "lessons", "cuda")
     problems = [problem for lesson in lessons for problem in compare_runs(lesson, cpu, gpu)]
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(inert(str(problem)), file=sys.stderr)
     print(f"compared {len(lessons)} lessons' GPU and CPU outputs: {len(problems)} difference(s)")
     return 1 if problems else 0
 
@@ -206,7 +206,7 @@ def _report_drift(args, lessons, newest, failures: dict[str, str]) -> int:
     records = [record for lesson in lessons for record in [newest.load(lesson.slug)] if record]
     old_records = [record for lesson in lessons for record in [pinned.load(lesson.slug)] if record]
     report = drift_report(len(lessons), drifts, common_versions(old_records), common_versions(records))
-    print(report.title, report.markdown, sep="\n\n")
+    print(inert(report.title), inert(report.markdown), sep="\n\n")  # it quotes lesson outputs
     if args.report:
         args.report.mkdir(parents=True, exist_ok=True)
         (args.report / "title.txt").write_text(report.title + "\n", encoding="utf-8")

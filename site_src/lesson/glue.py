@@ -9,6 +9,13 @@ text changes with it instead of contradicting the output under the block.
 This module finds the placeholders in prose (never in code), checks them before the run
 (a name no block binds, a name used in one language only, a spec that formats nothing)
 and after it (a spec that does not fit the value), and substitutes them.
+
+A text value comes from the run, not from the reviewed source, so it is shown as text and
+never as markup: at most ``MAX_GLUE_CHARS`` characters (longer fails the block at its
+``#| glue:`` line), and where it is put into prose (``markup_safe``) its control characters
+become spaces and its ASCII punctuation numeric character references, which HTML, MkDocs'
+Markdown and Jupyter's all show as the character itself, never as a tag, emphasis, link,
+code, math or heading. Numbers and booleans are shown as formatted.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[A-Za-z_]\w*)\s*(?::(?P<spec>[^{}]*?)
 # Values a placeholder may show; anything else is turned into one of these or refused.
 GLUE_TYPES = (bool, int, float, str)
 SPEC_SAMPLES = (0.5, 1, "text")  # a spec that formats none of these is malformed whatever the value
+MAX_GLUE_CHARS = 500  # a text value's length: a phrase in a sentence, not a page
+# What stays as it is in a text value; every other ASCII punctuation character becomes &#NN;.
+PLAIN_PUNCTUATION = frozenset(",%:;/@")
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,10 @@ def _formats(value, spec: str) -> bool:
 def glue_value(value):
     """A value as the record stores it: a bool, int, float or str; one-element tensors and
     NumPy scalars become numbers. ValueError for anything else (it could not be shown in prose)."""
+    if isinstance(value, str):
+        if len(value) > MAX_GLUE_CHARS:
+            raise ValueError(too_long(value))
+        return value
     if isinstance(value, GLUE_TYPES):
         return value
     item = getattr(value, "item", None)
@@ -184,6 +198,22 @@ def glue_value(value):
             return converted
     raise ValueError(f"a glued value must be a number or text (or a one-element tensor or array), "
                      f"not {type(value).__name__}")
+
+
+def too_long(text: str) -> str | None:
+    """Why a text value cannot be glued: over MAX_GLUE_CHARS (None if it can)."""
+    if len(text) <= MAX_GLUE_CHARS:
+        return None
+    return f"a glued text may be at most {MAX_GLUE_CHARS} characters, this one has {len(text):,}"
+
+
+def markup_safe(text: str) -> str:
+    """A text value as prose shows it: control characters (newlines included) as spaces, ASCII
+    punctuation but ``PLAIN_PUNCTUATION`` as numeric character references."""
+    return "".join(" " if ord(char) < 32 or 0x7f <= ord(char) <= 0x9f
+                   else f"&#{ord(char)};" if char.isascii() and not char.isalnum() and char != " "
+                   and char not in PLAIN_PUNCTUATION else char
+                   for char in text)
 
 
 def recorded_values(record: dict) -> dict:
@@ -204,12 +234,16 @@ def bind_prose(text: str, values: dict) -> str:
     """Prose with each placeholder replaced by its formatted value.
 
     Only called once the checks passed; a name without a value is left as it is, so a
-    broken binding shows on the page rather than vanishing.
+    broken binding shows on the page rather than vanishing. A text value is shown as text
+    (``markup_safe``), whatever it holds.
     """
     def replace(match: re.Match) -> str:
         name, spec = match["name"], (match["spec"] or "").strip()
         if isinstance(values.get(name), NotRunOnGpu):
             return str(values[name])
-        return format(values[name], spec) if name in values and _formats(values[name], spec) else match[0]
+        if name not in values or not _formats(values[name], spec):
+            return match[0]
+        shown = format(values[name], spec)
+        return markup_safe(shown) if isinstance(values[name], str) else shown
 
     return PLACEHOLDER.sub(replace, text)

@@ -9,6 +9,7 @@ published outputs) and pytest items whose failures name the lesson's file:line. 
 - ``channel``    carries those reports to the parent: framed JSON over an inherited pipe;
 - ``parent``     the parent: starts the child in a temp dir unless the record is fresh, enforces
   the limits, and judges with ``verdict``;
+- ``publish``    decides and copies what a run may publish: figures, files in ``outputs/``;
 - ``warm``       keeps a sandboxed interpreter with torch imported that forks the child instead;
 - ``verdict``    judges each block from its reported facts, in the parent;
 - ``records``    stores those recordings, keyed by a hash of what produced them;

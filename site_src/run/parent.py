@@ -11,9 +11,9 @@ itself everything that decides the outcome:
   limit, the number of processes; on overrun it kills the whole sandbox;
 - the kill: at the end of every run, pass or fail, the child's process group goes, and
   with it the sandbox's PID namespace (nothing started by the lesson survives);
-- the record: figures are copied only when the facts name them and they are plain PNG
-  files in the working directory; a failed run replaces the record, so the site build
-  refuses the lesson until it passes again.
+- the record: figures and files in ``outputs/`` are copied only when the facts name them
+  and ``publish.py`` finds them safe to publish; a failed run replaces the record, so the
+  site build refuses the lesson until it passes again.
 
 Given a ``WarmStart`` (``warm.py``), the child is forked by a warm server that has
 already imported torch, instead of started as a new interpreter; everything above holds
@@ -25,10 +25,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 import selectors
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -39,8 +37,9 @@ from pathlib import Path
 from ..lesson.extract import LessonBlock, extract_blocks
 from ..lesson.lessons import Lesson, read_front_matter, repo_root_of
 from .channel import ChannelError, FrameReader
+from .publish import copy_figures, copy_outputs
 from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
-from .runner import OUTPUTS_DIR, RESULT_DIR
+from .runner import OUTPUTS_DIR
 from .sandbox import (
     GIB,
     PACKAGE_ROOT,
@@ -64,11 +63,6 @@ STDERR_KEPT = 4000
 # Everything a lesson may send the parent over its report pipe: 2 streams × 1,000,000 characters
 # per block would let a long lesson fill the parent's memory; this bounds the whole lesson.
 MAX_REPORT_BYTES = 64 * 1024 * 1024
-MAX_FIGURES_PER_BLOCK = 100
-MAX_FIGURE_BYTES = 32 * 1024 * 1024
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_OUTPUT_BYTES = 2_000_000  # a file a block offers for download: every build publishes it
-OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -371,17 +365,18 @@ def _verdict(child: ChildRun, transcript: Transcript, kept: Path) -> tuple[dict,
             fail = _no_result(child, block, transcript)
             records.append(BlockRecord(block.index, block.line, "failed"))
             break
-        names, problem = _copy_figures(child.work, lesson.slug, block.index, facts.get("figures"), kept)
+        names, problem = copy_figures(child.work, lesson.slug, block.index, facts.get("figures"), kept)
         record, fail = judge(block, facts, output_chars=child.limits.output_chars,
                              memory_text=child.limits.memory_text, figures=names)
         if problem and fail is None:
             record.status = "failed"
             fail = failure(block, block.line, "figure", problem, "save figures only through `plt.show()`")
-        record.outputs, problem = _copy_outputs(child.work, facts.get("outputs"), kept / OUTPUTS_FOLDER)
+        record.outputs, problem = copy_outputs(child.work, facts.get("outputs"), kept / OUTPUTS_FOLDER)
         if problem and fail is None:
             record.status = "failed"
             fail = failure(block, block.line, "output", problem,
-                           f"write a smaller file, or write it outside {OUTPUTS_DIR}/ so it is not published")
+                           f"publish only the allowed types within the limits (docs/lesson-format.md), "
+                           f"or write the file outside {OUTPUTS_DIR}/ so it is not published")
         records.append(record)
         if fail:
             break
@@ -469,94 +464,6 @@ def _exit_text(transcript: Transcript) -> str:
 def _stderr_text(transcript: Transcript) -> str:
     text = transcript.stderr.strip()
     return f"\n\nThe lesson process's own stderr (last lines):\n{text}" if text else ""
-
-
-# ------------------------------------------------------------------------ figures
-
-
-def _copy_figures(work: Path, slug: str, index: int, names, kept: Path) -> tuple[list[str], str | None]:
-    """Copy the block's figures out of the working directory, if they are what the runner saves:
-    named in sequence for this block, plain files (no links), PNG. Else the problem."""
-    if not isinstance(names, list) or len(names) > MAX_FIGURES_PER_BLOCK:
-        return [], "the block's figures were reported wrongly"
-    expected = [f"{slug}-b{index:02d}-{number}.png" for number in range(1, len(names) + 1)]
-    if names != expected:
-        return [], f"the block's figures are not the ones the runner saves ({names!r:.200})"
-    if not names:
-        return [], None
-    try:
-        folder = _open_folder(work, (RESULT_DIR, "figures"))
-    except OSError as error:
-        return [], f"the figures folder of the working directory cannot be read: {error}"
-    try:
-        for name in names:
-            (kept / name).write_bytes(_read_png(folder, name))
-    except (OSError, ValueError) as error:
-        return [], f"figure {name} could not be taken from the working directory: {error}"
-    finally:
-        os.close(folder)
-    return names, None
-
-
-def _copy_outputs(work: Path, names, kept: Path) -> tuple[list[str], str | None]:
-    """Copy the files the block wrote into ``outputs/`` (offered for download under it): plain
-    names, regular files (no links), at most MAX_OUTPUT_BYTES each. Else the problem."""
-    if not names:
-        return [], None
-    if not isinstance(names, list) or not all(isinstance(name, str) and OUTPUT_NAME.fullmatch(name) for name in names):
-        return [], f"the block's files in {OUTPUTS_DIR}/ were reported wrongly ({names!r:.200})"
-    try:
-        folder = _open_folder(work, (OUTPUTS_DIR,))
-    except OSError as error:
-        return [], f"the {OUTPUTS_DIR}/ folder of the working directory cannot be read: {error}"
-    kept.mkdir(exist_ok=True)
-    try:
-        for name in names:
-            (kept / name).write_bytes(_read_regular(folder, name, MAX_OUTPUT_BYTES))
-    except (OSError, ValueError) as error:
-        return [], f"{OUTPUTS_DIR}/{name} cannot be offered for download: {error}"
-    finally:
-        os.close(folder)
-    return names, None
-
-
-def _read_regular(folder: int, name: str, limit: int) -> bytes:
-    """The bytes of a regular file in ``folder`` (no link followed), at most ``limit`` of them."""
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > limit:
-            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,}")
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data = file.read(limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:  # it grew after it was measured
-        raise ValueError(f"over the limit of {limit:,} bytes")
-    return data
-
-
-def _open_folder(root: Path, parts: tuple[str, ...]) -> int:
-    """A descriptor of root/parts…, following no symbolic link on the way."""
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    for part in parts:
-        try:
-            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-        finally:
-            os.close(fd)
-        fd = inner
-    return fd
-
-
-def _read_png(folder: int, name: str) -> bytes:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png", name):
-        raise ValueError("not a plain file name")
-    data = _read_regular(folder, name, MAX_FIGURE_BYTES)
-    if not data.startswith(PNG_SIGNATURE):
-        raise ValueError("not a PNG file")
-    return data
 
 
 def default_store(lessons_dir: Path, device: str = "cpu") -> RecordStore:

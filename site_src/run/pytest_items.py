@@ -16,7 +16,7 @@ from ..lesson.glue import check_values
 from ..lesson.lessons import find_lesson, needs_newer_torch
 from ..lesson.links import check_alt_text
 from ..lesson.pins import installed_version
-from ..lesson.problems import LessonError
+from ..lesson.problems import LessonError, inert
 from .compare import record_differences
 from .parent import RunOutcome, default_store, run_lesson
 from .records import RecordStore
@@ -44,7 +44,7 @@ class LessonFile(pytest.File):
 class _LessonItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, (LessonProblem, LessonError)):
-            return str(excinfo.value)
+            return inert(str(excinfo.value))  # it holds what the lesson printed: no escapes, no workflow commands
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
@@ -69,7 +69,7 @@ class LessonRunItem(_LessonItem):
         lesson = self.parent.lesson()
         too_old = needs_newer_torch(lesson, installed_version("torch") or "0.0")
         if too_old:
-            pytest.skip(too_old)
+            pytest.skip(inert(too_old))
         device = config.getoption("device")
         store = default_store(lesson.folder.parent, device)
         outcome = run_lesson(lesson, store, device, lesson_timeout=config.getoption("lesson_timeout"),

@@ -140,7 +140,7 @@ def output_files() -> dict[str, tuple[int, int]]:
 
     A block that writes a file there (a generated MIDI file) gets it kept with the record and
     offered for download under the block, as a figure is shown under it. The parent checks
-    and copies each one itself (parent.py).
+    and copies each one itself (publish.py).
     """
     folder = Path(OUTPUTS_DIR)
     if not folder.is_dir():

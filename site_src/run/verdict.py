@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..lesson.extract import LessonBlock
-from ..lesson.glue import GLUE_TYPES
+from ..lesson.glue import GLUE_TYPES, too_long
 
 TIMEOUT_TYPE = "BlockTimeout"  # the runner's own exception for a block over its limit (see runner.py)
 MEMORY_WORDS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "out of memory")
@@ -95,13 +95,16 @@ def _glued(block: LessonBlock, facts: dict, record: BlockRecord) -> Failure | No
     """Record the values of the block's ``#| glue:`` bindings; the failure if one has none."""
     values = facts.get("glue") if isinstance(facts.get("glue"), dict) else {}
     record.glue = {binding.name: values[binding.name] for binding in block.options.glue
-                   if type(values.get(binding.name)) in GLUE_TYPES}
+                   if type(values.get(binding.name)) in GLUE_TYPES
+                   and not (isinstance(values[binding.name], str) and too_long(values[binding.name]))}
     missing = next((binding for binding in block.options.glue if binding.name not in record.glue), None)
     if missing is None:
         return None
     record.status = "failed"
     error = facts.get("glue_error")
     why = _text(error.get("text")) if isinstance(error, dict) and error.get("name") == missing.name else ""
+    if isinstance(values.get(missing.name), str):
+        why = too_long(values[missing.name]) or why  # the parent's own measure, whatever the child said
     return failure(block, missing.line, "glue", f"`#| glue: {missing.name}` could not be recorded: "
                    f"{why or 'the run reported no value for it'}",
                    "bind a name the block defines, whose value is a number or text")

@@ -60,7 +60,8 @@ def download_script(source: LessonSource, blocks: list[LessonBlock], recorded: R
     lesson = recorded.lesson
     url = page_url(site_url, lesson)
     notebook = nbformat.v4.new_notebook()
-    for cell in _download_cells(source, blocks, lesson, site_url, recorded.values(source.lang), verified_on(recorded, source.lang)):
+    values, stamp = recorded.values(source.lang), verified_on(recorded, source.lang)
+    for cell in _download_cells(source, blocks, lesson, site_url, values, stamp):
         if cell.kind == "markdown":
             notebook.cells.append(nbformat.v4.new_markdown_cell(_portable(cell.text, lessons, url)))
         else:

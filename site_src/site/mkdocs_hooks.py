@@ -29,16 +29,17 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
-from .downloads import colab_url, download_notebook, download_script, notebook_path
 from ..lesson.extract import extract_blocks
 from ..lesson.glossary import glossary_table, load_glossary
 from ..lesson.glue import check_values
-from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from ..lesson.lessons import Lesson, discover_lessons, front_matter_text, read_front_matter
+from ..lesson.problems import LessonError, Problem
+from ..run.publish import ALLOWED_TEXT, OUTPUT_TYPES
+from ..run.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
+from .downloads import colab_url, download_notebook, download_script, notebook_path
+from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from .notebook_html import tidy_notebook_html
-from ..lesson.problems import LessonError, Problem
-from ..run.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
 from .render import (
     FIGURES_FOLDER,
     LABELS,
@@ -338,6 +339,10 @@ def _lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config) -> l
                                     abs_src_path=str(figure)))
     outputs = recorded.figures_dir / OUTPUTS_FOLDER  # the record's folder: its files from outputs/
     for output in sorted(outputs.iterdir()) if outputs.is_dir() else []:
+        if output.suffix not in OUTPUT_TYPES or output.is_symlink() or not output.is_file():
+            # publish.py never keeps such a file: the record was made otherwise, or changed since
+            raise PluginError(f"{lesson.zh.rel}: refusing to publish {OUTPUTS_FOLDER}/{output.name} of the record: "
+                              f"only regular files of these types are published: {ALLOWED_TEXT}")
         file = File.generated(config, f"lessons/{lesson.slug}/{OUTPUTS_FOLDER}/{output.name}",
                               abs_src_path=str(output))
         file.inclusion = InclusionLevel.NOT_IN_NAV  # a download, never a page of the nav

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..lesson.checks import static_problems
-from .incremental import BuildMemory
 from ..lesson.lessons import FOLDER_PATTERN, Lesson, discover_lessons
-from ..lesson.problems import LessonError
+from ..lesson.problems import LessonError, inert
 from ..run.parent import default_store, run_lesson
 from ..run.sandbox import Limits, SandboxUnavailable, choose
-from .build import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
 from ..run.warm import WarmStart
+from .build import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
+from .incremental import BuildMemory
 
 EVENTS_PATH = "/__preview__/events"
 STATE_PATH = "/__preview__/state.json"
@@ -133,7 +133,7 @@ class Preview:
                 print(f"preview: {slug} {'failed' if outcome.failure else 'ran'} in {outcome.seconds:.1f} s"
                       f"{' (forked from the warm interpreter)' if outcome.warm else ''}", flush=True)
             if outcome.failure:
-                print(outcome.failure, flush=True)
+                print(inert(outcome.failure), flush=True)
                 failures.append(outcome.failure)
         problems = failures + self.build(tuple(lang for lang in ("zh", "en") if lang in languages),
                                          dirty=not plan.clean)
@@ -255,7 +255,7 @@ def run_preview(root: Path, port: int) -> None:
     preview.state.publish(preview.start())
     preview.warm_up()
     for problem in preview.state.problems:
-        print(problem, flush=True)
+        print(inert(problem), flush=True)
     prefix = site_prefix(root)
     server = preview_server(root / "site", port, prefix, preview.state)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -323,3 +324,77 @@ def test_the_page_says_a_gpu_value_has_not_been_measured_until_a_gpu_record_exis
     gpu_record = {"device": "cuda", "blocks": [{**cpu_record["blocks"][0], "status": "ok", "glue": {"gpu_ms": 1.25}}]}
     with_gpu = RecordedLesson(lesson, cpu_record, lesson.folder, gpu_record, lesson.folder)
     assert "一步只要 1.2 毫秒" in render_markdown_lesson(lesson.zh, blocks, with_gpu)
+# ------------------------------------------------------------- text values are text
+
+HOSTILE_TEXT = ("<img src=x onerror=alert(1)><script>alert(2)</script> [x](javascript:alert(3)) "
+                "*bold* _it_ `code` $x$ \\(y\\) | a | ~~s~~ &amp; {: .c} ??? note\n# heading\n<b>b</b>")
+MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "footnotes", "pymdownx.details",
+                       "pymdownx.inlinehilite", "pymdownx.superfences", "pymdownx.arithmatex"]  # mkdocs.yml's
+
+
+def _as_html(markdown_text: str) -> tuple[str, str]:
+    """The text as MkDocs' Markdown (Python-Markdown, the site's extensions) and as CommonMark
+    (markdown-it: what Jupyter-like renderers follow) turn it into HTML."""
+    import markdown
+    from markdown_it import MarkdownIt
+
+    return (markdown.markdown(markdown_text, extensions=MARKDOWN_EXTENSIONS),
+            MarkdownIt("commonmark").render(markdown_text))
+
+
+def test_a_text_value_is_shown_as_text_never_as_markup():
+    bound = bind_prose("Before {{ evil }} after.", {"evil": HOSTILE_TEXT})
+    assert "\n" not in bound and "<" not in bound and "`" not in bound and "*" not in bound
+    for page in _as_html(bound):
+        body = page.strip().removeprefix("<p>").removesuffix("</p>")
+        assert "<" not in body, body  # no tag at all: no img, script, a, em, code, h1, math
+        assert html.unescape(body) == "Before " + HOSTILE_TEXT.replace("\n", " ") + " after."  # shown as written
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("555, http, example, free, claim", "555, http, example, free, claim"),  # 09-datasets' spam_words
+    ("a/b: 50%; c@d", "a/b: 50%; c@d"),
+    ("1. x", "1&#46; x"), ("- x", "&#45; x"), ("a\tb\r\nc\x1b[31m", "a b  c &#91;31m"),
+])
+def test_text_values_keep_letters_digits_and_plain_punctuation(value, shown):
+    assert bind_prose("{{ v }}", {"v": value}) == shown
+
+
+def test_numbers_and_booleans_are_shown_as_formatted():
+    values = {"loss": 0.123456, "count": 12345, "flag": False, "neg": -1.5e-7}
+    assert (bind_prose("{{ loss:.2f }} {{ count:, }} {{ count:_ }} `{{ flag }}` {{ neg:.1e }} {{ loss:*^9.2f }}", values)
+            == "0.12 12,345 12_345 `False` -1.5e-07 **0.12***")
+
+
+def test_every_lesson_page_and_download_shows_the_text_value_as_text(lessons):
+    markdown_lesson = lessons.markdown("01-train", MARKDOWN_ZH.replace("{{ steps }} 步", "{{ steps }} 步 {{ evil }}")
+                                       .replace("#| glue: steps", "#| glue: steps\n#| glue: evil = steps"),
+                                       MARKDOWN_EN.replace("{{ steps }} steps", "{{ steps }} steps {{ evil }}")
+                                       .replace("#| glue: steps", "#| glue: steps\n#| glue: evil = steps"))
+    notebook_lesson = lessons.notebook("02-nb", NOTEBOOK_ZH.replace("。", " {{ evil }}。").replace(
+        "#| glue: accuracy = correct / total", "#| glue: accuracy = correct / total\n#| glue: evil = 'x'"))
+    everything = discover_lessons(lessons.lessons_dir)
+    values = {"final_loss": 0.5, "steps": 3, "accuracy": 0.9, "evil": HOSTILE_TEXT}
+    texts = []
+    for lesson in (markdown_lesson, notebook_lesson):
+        recorded = _recorded(lesson, values)
+        blocks = extract_blocks(lesson.zh)
+        if lesson.format == "markdown":
+            texts.append(render_markdown_lesson(lesson.zh, blocks, recorded))
+        else:
+            texts += ["".join(cell.source) for cell in render_notebook(lesson.zh, blocks, recorded, everything).cells
+                      if cell.cell_type == "markdown"]
+        texts.append(download_script(lesson.zh, blocks, recorded, everything, SITE))
+        notebook = json.loads(download_notebook(lesson.zh, blocks, recorded, everything, SITE))
+        texts += ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+    assert sum("&#60;img src&#61;x" in text for text in texts) >= 6
+    for text in texts:
+        assert "<img" not in text and "<script" not in text and "(javascript:" not in text, text
+
+
+def test_a_text_value_over_the_length_cap_is_refused_when_recorded():
+    from site_src.lesson.glue import MAX_GLUE_CHARS
+
+    assert glue_value("x" * MAX_GLUE_CHARS) == "x" * MAX_GLUE_CHARS
+    with pytest.raises(ValueError, match=f"at most {MAX_GLUE_CHARS} characters, this one has 501"):
+        glue_value("x" * (MAX_GLUE_CHARS + 1))

@@ -208,10 +208,10 @@ def test_a_figures_folder_replaced_by_a_link_is_not_followed(lessons, store):
 
 
 def test_figure_names_must_be_the_ones_the_runner_gives(tmp_path):
-    from site_src.run.parent import _copy_figures
+    from site_src.run.publish import copy_figures
 
     for names in (["../../etc/passwd"], ["01-demo-b00-2.png"], ["01-demo-b01-1.png"], "01-demo-b00-1.png"):
-        copied, problem = _copy_figures(tmp_path, "01-demo", 0, names, tmp_path)
+        copied, problem = copy_figures(tmp_path, "01-demo", 0, names, tmp_path)
         assert copied == [] and problem, names
 
 
@@ -243,17 +243,17 @@ def test_files_a_block_writes_into_outputs_are_kept_with_the_record(lessons, sto
 
 
 def test_a_file_too_large_to_publish_fails_its_block(lessons, store):
-    from site_src.run.parent import MAX_OUTPUT_BYTES
+    from site_src.run.publish import MAX_OUTPUT_BYTES
 
     lesson = lessons.markdown("01-demo", f"""
         ```python
         import os
         os.makedirs("outputs")
-        open("outputs/model.pt", "wb").write(bytes({MAX_OUTPUT_BYTES + 1}))
+        open("outputs/numbers.csv", "wb").write(b"1," * {MAX_OUTPUT_BYTES // 2 + 1})
         ```
     """)
     report = run_lesson(lesson, store).failure
-    assert f"index.md:{line_of(lesson.zh.path, '```python') + 1}: outputs/model.pt cannot be offered" in report
+    assert f"index.md:{line_of(lesson.zh.path, '```python') + 1}: outputs/numbers.csv cannot be offered" in report
     assert "over the limit" in report and store.fresh_record(lesson) is None
 
 

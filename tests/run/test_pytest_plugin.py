@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from lesson_fixtures import LessonFolder, line_of
+from lesson_fixtures import REPO, LessonFolder, line_of
 
 
 @pytest.fixture
-def course(pytester) -> LessonFolder:
+def course(pytester, monkeypatch) -> LessonFolder:
+    # The pytest it starts imports this checkout's site_src (not another one installed in the venv).
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
     pytester.makeconftest('pytest_plugins = ["site_src.run.pytest_plugin"]')
     return LessonFolder(pytester.path)
 
@@ -129,3 +131,26 @@ def test_warm_check_fails_a_lesson_that_runs_differently_warm_and_cold(pytester,
                                  "interpreter and started cold (warm / cold):",
                                  "  block 1 (line *), stdout: 'True\\n' / 'False\\n'",
                                  "*this is a bug of the warm start (site_src/run/warm.py)*"])
+
+
+HOSTILE_REPORT = "\\x1b]52;c;c2VjcmV0\\x07\\x1b[2J\\r1 passed\\n::error::pwned\\n  ::add-mask::hidden\\n##[error]legacy"
+
+
+@pytest.mark.parametrize("start", ["warm", "cold"])
+def test_a_failure_report_reaches_pytests_output_inert(pytester, course, start):
+    """What a failing lesson says (its error, its process's stderr) reaches the terminal and the
+    CI log without escape sequences, carriage returns or workflow commands."""
+    course.markdown("01-raises", f"```python\nraise RuntimeError('{HOSTILE_REPORT}')\n```\n")
+    course.markdown("02-exits", f"```python\nimport os, sys\nsys.__stderr__.write('{HOSTILE_REPORT}\\n')\n"
+                                "sys.__stderr__.flush()\nos._exit(3)\n```\n")
+    options = ["--cold-start"] if start == "cold" else []
+    result = pytester.runpytest_subprocess("lessons", "-p", "no:cacheprovider", *options)
+    assert result.ret == 1
+    result.assert_outcomes(passed=2, failed=2)
+    output = result.stdout.str() + result.stderr.str()
+    assert "\x1b" not in output and "\r" not in output and "\x07" not in output
+    assert not [line for line in output.splitlines() if line.lstrip().startswith(("::", "##["))]
+    for name in ("01-raises", "02-exits"):
+        failure = output[output.index(f" {name}::run "):]
+        assert "[lesson text] ::error::pwned" in failure and "  [lesson text] ::add-mask::hidden" in failure
+        assert "[lesson text] ##[error]legacy" in failure

@@ -733,3 +733,100 @@ def test_another_lessons_working_folder_is_hidden_when_tmpdir_is_elsewhere(lesso
         outside.assert_unchanged()
     finally:
         shutil.rmtree(elsewhere, ignore_errors=True)
+# ── what a run may publish (issue 26) ──────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("name", ["page.html", "icon.svg", "notes.md"])
+def test_a_file_in_outputs_that_could_carry_script_is_not_published(run, lessons, store, outside, name):
+    lesson = lessons.markdown("01-demo", lesson_text(f"""
+        import os
+        os.makedirs("outputs")
+        open("outputs/notes.txt", "w").write("fine")
+        open("outputs/{name}", "w").write("<svg onload=alert(1)><script>alert(2)</script></svg>")
+    """))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line_of(lesson.zh.path, 'import os')}: "
+                                      f"outputs/{name} cannot be offered for download: only these types can "
+                                      "(.mid, .midi, .wav, .png, .csv, .txt, .json, .npy)")
+    assert store.fresh_record(lesson) is None and not store.outputs_folder("01-demo").exists()
+    outside.assert_unchanged()
+
+
+def test_hard_links_and_thousands_of_files_in_outputs_are_not_published(run, lessons, store, outside):
+    linked = lessons.markdown("01-demo", lesson_text("""
+        import os
+        os.makedirs("outputs")
+        open("outputs/data.txt", "w").write("x" * 1_900_000)
+        for number in range(10):  # 100 would be refused as too many files
+            os.link("outputs/data.txt", f"outputs/copy-{number}.txt")
+    """))
+    many = lessons.markdown("02-many", lesson_text("""
+        import os
+        os.makedirs("outputs")
+        for number in range(10_000):
+            open(f"outputs/{number}.txt", "w").write("x")
+    """))
+    outside.arm()
+    linked_outcome, many_outcome = run(linked, store), run(many, store)
+    assert "cannot be offered for download: it has 11 hard links (the same bytes would be published many times)" \
+        in linked_outcome.failure
+    assert ("outputs/1015.txt cannot be offered for download: the lesson would publish 10000 files, "
+            "over the limit of 20") in many_outcome.failure
+    for slug in ("01-demo", "02-many"):
+        assert not store.outputs_folder(slug).exists()
+    assert sum(path.stat().st_size for path in (lessons.root / "build").rglob("*") if path.is_file()) < 100_000
+    outside.assert_unchanged()
+
+
+SWAP_FIGURE = """
+    #| alt: a line
+    import os, zlib
+    import matplotlib.pyplot as plt
+    plt.plot([1, 2])
+    plt.show()
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    huge = (b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", (60_000).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0]))
+            + chunk(b"IDAT", zlib.compress(bytes(60_001 * 100))) + chunk(b"IEND", b""))  # ~14 GB decoded, if it were
+    zeros = b"\\x89PNG\\r\\n\\x1a\\n" + bytes(31_000_000)
+    figure = ".lesson-result/figures/01-demo-b00-1.png"
+    os.remove(figure)
+    open(figure, "wb").write(huge if {huge} else zeros)
+"""
+
+
+@pytest.mark.parametrize("huge, why", [(True, "a 60,000 × 60,000 image, over the limit of 16,777,216 pixels"),
+                                       (False, "31,000,008 bytes, over the limit of 10,485,760")])
+def test_a_figure_swapped_after_show_is_checked_when_copied(run, lessons, store, outside, huge, why):
+    lesson = lessons.markdown("01-demo", lesson_text(SWAP_FIGURE.replace("{huge}", str(huge))))
+    outside.arm()
+    outcome = run(lesson, store)
+    assert f"figure 01-demo-b00-1.png could not be taken from the working directory: {why}" in outcome.failure
+    assert store.fresh_record(lesson) is None and not list(store.folder("01-demo").glob("*.png"))
+    outside.assert_unchanged()
+
+
+def test_a_glued_text_reaches_the_page_as_text_and_a_long_one_fails_its_line(run, lessons, store, outside):
+    from site_src.lesson.extract import extract_blocks
+    from site_src.site.render import RecordedLesson, render_markdown_lesson
+
+    lesson = lessons.markdown("01-demo", lesson_text("""
+        #| glue: label
+        label = "<img src=x onerror=alert(1)><script>alert(2)</script> [x](javascript:alert(3)) *b*"
+    """) + "\nThe label is {{ label }}.\n")
+    long = lessons.markdown("02-long", lesson_text("""
+        #| glue: label
+        label = "<b>" * 200
+    """) + "\nThe label is {{ label }}.\n")
+    outside.arm()
+    outcome, long_outcome = run(lesson, store), run(long, store)
+    assert outcome.failure is None
+    page = render_markdown_lesson(lesson.zh, extract_blocks(lesson.zh),
+                                  RecordedLesson(lesson, outcome.record, store.folder("01-demo")))
+    prose = page[page.index("The label is"):]
+    assert "<" not in prose and "*" not in prose and "](" not in prose and "&#60;img src&#61;x" in prose
+    assert long_outcome.failure.startswith(
+        f"lessons/02-long/index.md:{line_of(long.zh.path, '#| glue: label')}: `#| glue: label` could not be recorded: "
+        "ValueError: a glued text may be at most 500 characters, this one has 600")
+    outside.assert_unchanged()

@@ -145,6 +145,9 @@ def test_glued_values_of_the_kinds_prose_can_show_are_recorded():
      "NameError: name 'correct' is not defined"),
     ({"glue": {"loss": 0.25}, "glue_error": {"name": "loss", "text": "not about acc"}}, "the run reported no value for it"),
     ({"glue": {"loss": 0.25}, "glue_error": "NameError"}, "the run reported no value for it"),
+    ({"glue": {"loss": 0.25, "acc": "x" * 501}}, "a glued text may be at most 500 characters, this one has 501"),
+    ({"glue": {"loss": 0.25, "acc": "<" * 600}, "glue_error": {"name": "acc", "text": "child's word"}},
+     "a glued text may be at most 500 characters, this one has 600"),  # the parent measures it itself
 ])
 def test_a_glued_name_without_a_value_fails_at_its_option_line(facts, why):
     record, problem = judged(GLUED, facts)

@@ -11,8 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 from lesson_fixtures import write_site_config
 
-from site_src.run.records import RecordStore
 from site_src.run.parent import run_lesson
+from site_src.run.records import RecordStore
 from site_src.site.build import SiteBuildError, build_site
 
 pytestmark = pytest.mark.site
@@ -303,6 +303,22 @@ def test_the_build_refuses_a_record_with_a_missing_block(tmp_path):
     record = run_lesson(lesson, store).record
     store.record_path("01-markdown").write_text(json.dumps({**record, "blocks": record["blocks"][:1]}))
     with pytest.raises(SiteBuildError, match=r"the record is incomplete \(1 of 2 blocks recorded\)"):
+        build_site(tmp_path)
+
+
+def test_the_build_refuses_a_record_holding_an_output_that_could_carry_script(tmp_path):
+    """publish.py never keeps one; a record made otherwise (or changed since) is refused as well."""
+    from lesson_fixtures import LessonFolder
+
+    lessons = LessonFolder(tmp_path)
+    write_site_config(tmp_path)
+    lesson = lessons.markdown("01-markdown", "```python\nimport os\nos.makedirs('outputs')\n"
+                                             "open('outputs/notes.txt', 'w').write('fine')\n```\n")
+    store = RecordStore(tmp_path / "build" / "records")
+    assert run_lesson(lesson, store).failure is None
+    (store.outputs_folder("01-markdown") / "page.html").write_text("<script>alert(1)</script>")
+    with pytest.raises(SiteBuildError, match=r"refusing to publish outputs/page.html of the record: only regular files "
+                                             r"of these types are published: \.mid, \.midi"):
         build_site(tmp_path)
 
 

@@ -148,7 +148,7 @@ def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(run, le
     sentinel, tmp_new, shm_new, home_new, repo_new = (str(outside.sentinel), *map(str, outside.absent))
     lesson = lessons.markdown("01-demo", lesson_text(ATTEMPT, f"""
         import ctypes
-        repo = os.open({str(outside.root)!r}, os.O_RDONLY)
+        repo = os.open({str(outside.root)!r}, os.O_PATH)  # may pass through the course root, not list it
         attempt("remove", lambda: os.remove({sentinel!r}))
         attempt("rename", lambda: os.rename({sentinel!r}, {repo_new!r}))
         attempt("truncate", lambda: os.truncate({sentinel!r}, 0))
@@ -170,7 +170,8 @@ def test_os_calls_ctypes_and_subprocesses_cannot_change_anything_outside(run, le
     assert outcome.failure is None
     said = dict(line.split(": ", 1) for line in outcome.record["blocks"][1]["stdout"].splitlines())
     for name in ("remove", "rename", "truncate", "mkdir", "symlink", "dir_fd"):
-        assert said[name] == "refused (OSError)", (name, said[name])
+        # read-only file system (OSError), or, now that lessons never run as root, no permission
+        assert said[name] in ("refused (OSError)", "refused (PermissionError)"), (name, said[name])
     assert said["ctypes_repo"] == "returned None"  # fopen failed: read-only file system
     assert said["system"] != "returned 0" and said["subprocess"] != "returned 0"
     # /tmp and /dev/shm are private to the sandbox: writes there succeed and vanish with it
@@ -343,7 +344,7 @@ def test_processes_the_lesson_starts_do_not_survive_it(run, lessons, store, outs
     outside.arm()
     outcome = run(lesson, store)
     assert outcome.failure is None and outcome.record["blocks"][0]["stdout"] == "started\n"
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60  # not the 300 s the sleeps would take (a loaded machine's server start included)
     assert _processes_with(marker) == []
     outside.assert_unchanged()
 

@@ -965,6 +965,20 @@ def test_every_job_that_runs_lessons_makes_the_sandbox_first():
     assert running == SANDBOX_JOBS
 
 
+def test_jobs_run_as_githubs_runner_user_and_only_make_sandbox_uses_sudo():
+    """GitHub runs jobs as `runner` (with sudo), never root: no step may lean on root, and only
+    `make sandbox` (apt, the AppArmor rule) may use sudo, so the tests and lessons run unprivileged."""
+    for file_name, job_id, step in all_steps():
+        command = step.get("run", "")
+        assert not re.search(r"\b(sudo|su|runuser)\b", command), f"{file_name}: job {job_id}: {command!r}"
+        assert "--privileged" not in command and "USER root" not in command
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "apt-get install -y -qq bubblewrap acl libseccomp2" in makefile
+    for lang in ("", ".en"):  # the maintainers' page says what the sandbox needs, and who runs the lessons
+        page = (REPO / "docs" / f"maintainers{lang}.md").read_text(encoding="utf-8")
+        assert "apt-get install bubblewrap acl libseccomp2" in page and "`runner`" in page and "setpriv" in page
+
+
 def sandbox_tools(tmp_path: Path, *, sysctl_helps: bool = True) -> tuple[dict, Path, Path]:
     """Stand-ins for what `make sandbox` calls: a user who needs sudo, apt-get that installs a
     `bwrap`, and a `bwrap` that works only once the AppArmor rule file says 0."""

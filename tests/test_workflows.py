@@ -965,6 +965,29 @@ def test_every_job_that_runs_lessons_makes_the_sandbox_first():
     assert running == SANDBOX_JOBS
 
 
+FIRST_RUN = {  # the checklist's heading, and the steps in the order they must be done
+    "": ("## 第一次运行之前", ["**Pages 来源。**", "**环境。**", "**审批设置。**", "**runner**"]),
+    ".en": ("## Before the first run", ["**Pages source.**", "**Environments.**", "**Approval settings.**",
+                                        "**The runner**"]),
+}
+
+
+@pytest.mark.parametrize("lang", FIRST_RUN)
+def test_the_maintainers_page_gives_the_first_run_checklist_in_order_and_the_runners_threat_table(lang):
+    page = (REPO / "docs" / f"maintainers{lang}.md").read_text(encoding="utf-8")
+    heading, steps = FIRST_RUN[lang]
+    section = page[page.index(heading):page.index("\n## ", page.index(heading) + 1)]
+    positions = [section.find(f"{number}. {step}") for number, step in enumerate(steps, 1)]
+    assert -1 not in positions and positions == sorted(positions), f"docs/maintainers{lang}.md: {steps}"
+    assert "Require approval for all external contributors" in section
+    # the threat table: a pull request's moves on the GPU runner, each with what stops it
+    table = [line for line in page.splitlines() if line.startswith("| ") and ("conftest.py" in line or "runs-on:" in line)]
+    assert len(table) >= 2 and all(line.count(" | ") == 3 for line in table), table
+    for needed in ("generate-jitconfig", "--jitconfig", "workflows/gpu.yml@refs/heads/main", "580", "Ubuntu 24.04"):
+        assert needed in page, f"docs/maintainers{lang}.md should say {needed!r}"
+    assert "22.04 or 24.04" not in page and "ubuntu:24.04" not in page, "22.04 and containers cannot run the sandbox"
+
+
 def test_jobs_run_as_githubs_runner_user_and_only_make_sandbox_uses_sudo():
     """GitHub runs jobs as `runner` (with sudo), never root: no step may lean on root, and only
     `make sandbox` (apt, the AppArmor rule) may use sudo, so the tests and lessons run unprivileged."""

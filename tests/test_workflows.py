@@ -183,7 +183,7 @@ def test_only_the_deploy_jobs_and_the_drift_issue_may_write_each_only_what_it_ne
     for file_name, job_id, job in all_jobs():
         permissions = job.get("permissions")
         if (file_name, job_id) == ("ci.yml", "deploy"):
-            assert permissions == {"pages": "write", "id-token": "write"}
+            assert permissions == {"contents": "read", "pages": "write", "id-token": "write"}
         elif (file_name, job_id) in (("ci.yml", "notebooks"), ("newest.yml", "issue")):
             assert permissions == ({"contents": "write"} if job_id == "notebooks" else {"issues": "write"})
             assert not any("actions/checkout@" in step.get("uses", "") for step in job["steps"]), (
@@ -220,6 +220,38 @@ def test_every_action_is_pinned_to_a_full_commit_sha_with_its_release_in_a_comme
     assert seen, "no `uses:` lines found"
     for action, pins in seen.items():
         assert len(pins) == 1, f"{action} is pinned to different commits: {sorted(pins)}"
+
+
+# Each action at its first release on Node 24 (node20 leaves the runners in 2026-09), by the
+# commit its tag names. Where each SHA was read: docs/maintainers.en.md ("Updating pinned actions").
+PINNED_ACTIONS = {
+    "actions/checkout": ("v5.0.0", "08c6903cd8c0fde910a37f88322edcfb5dd907a8"),
+    "actions/setup-python": ("v6.0.0", "e797f83bcb11b83ae66e0230d6156d7c80228e7c"),
+    "actions/upload-artifact": ("v6.0.0", "b7c566a772e6b6bfb58ed0dc250532a479d7789f"),
+    "actions/download-artifact": ("v7.0.0", "37930b1c2abaa49bbe596cd826c3c89aef350131"),
+    "actions/upload-pages-artifact": ("v5.0.0", "fc324d3547104276b827a68afc52ff2a11cc49c9"),
+    "actions/deploy-pages": ("v5.0.0", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128"),
+}
+
+
+def test_every_action_is_pinned_to_the_commit_of_its_node_24_release_in_this_table():
+    found = {}
+    for path in workflow_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = PINNED_USES.match(line)
+            if not match or match["action"].startswith("./"):
+                continue
+            action, sha, tag = match["action"], match["ref"], (match["comment"] or "").split()[0]
+            assert action in PINNED_ACTIONS, f"{path.name}:{number}: add {action} to PINNED_ACTIONS (tag, SHA)"
+            assert (tag, sha) == PINNED_ACTIONS[action], (
+                f"{path.name}:{number}: {action}@{sha} # {tag}, but the table pins {PINNED_ACTIONS[action]}")
+            found[action] = (tag, sha)
+    assert found == PINNED_ACTIONS, "an action in the table is no longer used: drop it from the table"
+    for lang in ("", ".en"):  # the maintainers' page lists the same pins
+        page = (REPO / "docs" / f"maintainers{lang}.md").read_text(encoding="utf-8")
+        for action, (tag, sha) in PINNED_ACTIONS.items():
+            assert re.search(rf"`{re.escape(action)}` \| {re.escape(tag)} \| `{sha}`", page), (
+                f"docs/maintainers{lang}.md: list {action} {tag} {sha} in the table of pinned actions")
 
 
 def test_every_checkout_drops_its_credentials():
@@ -351,7 +383,7 @@ def test_each_attempt_uploads_its_own_pages_artifact_and_deploy_takes_that_one()
     attempts = {name.replace("${{ github.run_attempt }}", str(attempt)) for attempt in (1, 2, 3)}
     assert len(attempts) == 3, f"{name}: give each run attempt its own Pages artifact"
     assert jobs["site"]["outputs"]["pages-artifact"] == name
-    (deploy,) = jobs["deploy"]["steps"]
+    (deploy,) = [step for step in jobs["deploy"]["steps"] if "uses" in step]
     assert jobs["deploy"]["needs"] == "site"
     # from `site`'s output: a re-run of `deploy` alone reads the name its `site` attempt uploaded
     assert deploy["with"]["artifact_name"] == "${{ needs.site.outputs.pages-artifact }}"
@@ -466,9 +498,11 @@ def test_the_gpu_job_refuses_to_run_unless_its_environments_are_protected(tmp_pa
     ('NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 24.04.1 LTS"\n', True),
     ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n', False),
     ('PRETTY_NAME="Rocky Linux 9.4"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', False),
+    ('NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n', False),
 ])
-def test_the_gpu_job_stops_on_a_runner_that_is_not_ubuntu(tmp_path, os_release, passes):
-    """actions/setup-python ships its Python builds for Ubuntu only: say so before it fails unclearly."""
+def test_the_gpu_job_stops_on_a_runner_that_is_not_ubuntu_24_04_or_newer(tmp_path, os_release, passes):
+    """actions/setup-python ships its Python builds for Ubuntu only, and 22.04's bubblewrap 0.6 lacks
+    --disable-userns: say so before either fails unclearly."""
     steps = load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]["steps"]
     names = [step.get("name", step.get("uses", "")) for step in steps]
     check = step_named({"steps": steps}, "The runner is Ubuntu")
@@ -482,7 +516,7 @@ def test_the_gpu_job_stops_on_a_runner_that_is_not_ubuntu(tmp_path, os_release, 
     else:
         with pytest.raises(subprocess.CalledProcessError) as failed:
             run_step(script, dict(os.environ))
-        assert "ships Python for Ubuntu only" in failed.value.stdout
+        assert "::error::" in failed.value.stdout and "Ubuntu 24.04" in failed.value.stdout
 
 
 def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_path):
@@ -491,7 +525,7 @@ def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_
     job = load(WORKFLOWS / "gpu.yml")["jobs"]["lessons-cuda"]
     log, bin_dir, runner_temp = tmp_path / "calls.log", tmp_path / "bin", tmp_path / "runner"
     bin_dir.mkdir()
-    for name in ("python", "nvidia-smi", "make"):
+    for name in ("python", "python3", "nvidia-smi", "make"):
         (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n', encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     (runner_temp / "venv" / "bin").mkdir(parents=True)
@@ -502,9 +536,13 @@ def test_the_gpu_job_compares_its_numbers_with_a_cpu_run_after_the_cuda_run(tmp_
         if "run" in step:
             run_step(step["run"].replace("/etc/os-release", str(tmp_path / "os-release")), env, cwd=tmp_path)
     calls = [line for line in log.read_text(encoding="utf-8").splitlines() if not line.startswith("python -c")]
-    assert calls == ["nvidia-smi ", f"python -m venv {runner_temp / 'venv'}", "python -m pip install -e .",
-                     "make sandbox", f"python {GPU_COMMAND.removeprefix('python ')}", "python -m pytest lessons -n auto",
-                     "python -m site_src compare"]
+    check = "python3 site_src/upkeep/runner_check.py"
+    assert calls == [f"{check} os {tmp_path / 'os-release'}", "nvidia-smi ", f"{check} driver",
+                     f"python -m venv {runner_temp / 'venv'}", "python -m pip install -e .",
+                     "make sandbox", f"{check} bwrap", f"python {GPU_COMMAND.removeprefix('python ')}",
+                     "python -m pytest lessons -n auto", "python -m site_src compare"]
+    bwrap = step_named(job, "bubblewrap is 0.8 or newer")
+    assert bwrap["if"] == "${{ !cancelled() }}", "explain an old bubblewrap also when `make sandbox` failed on it"
     compare = step_named(job, "The GPU run printed the CPU run's numbers")
     assert "if" not in compare, "compare only after a CUDA run that passed (GitHub's default `success()`)"
 
@@ -566,8 +604,53 @@ def test_the_site_is_uploaded_for_reviewers_and_deployed_from_main_only():
     deploy = jobs["deploy"]
     assert deploy["if"].endswith(f"&& {main_only} }}}}")
     assert deploy["environment"]["name"] == "github-pages"
-    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    assert [step["uses"].split("@")[0] for step in deploy["steps"] if "uses" in step] == ["actions/deploy-pages"]
     assert jobs["notebooks"]["if"].endswith(f"&& {main_only} }}}}") and jobs["notebooks"]["needs"] == "deploy"
+
+
+def fake_head_of_main(tmp_path: Path, sha: str | None) -> dict:
+    """A `gh` on PATH whose `gh api repos/OWNER/REPO/git/ref/heads/main --jq .object.sha` answers
+    with `sha` (through the real jq), or fails as gh does when the API cannot be read."""
+    answer = tmp_path / "ref.json"
+    answer.write_text(json.dumps({"ref": "refs/heads/main", "object": {"sha": sha, "type": "commit"}}), encoding="utf-8")
+    script = tmp_path / "ghbin" / "gh"
+    script.parent.mkdir(exist_ok=True)
+    failing = 'echo "gh: Bad credentials (HTTP 401)" >&2; exit 1' if sha is None else ""
+    script.write_text(f"""#!/bin/bash
+[ "$*" = "api repos/$GITHUB_REPOSITORY/git/ref/heads/main --jq .object.sha" ] || {{ echo "unexpected: gh $*" >&2; exit 9; }}
+{failing}
+jq -r "$4" "{answer}"
+""", encoding="utf-8")
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}", "GH_TOKEN": "not-a-token",
+            "GITHUB_REPOSITORY": "hands-on-pytorch/course", "GITHUB_SHA": "a" * 40,
+            "GITHUB_OUTPUT": str(tmp_path / "output"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+
+
+@pytest.mark.parametrize(("head", "deploys"), [("a" * 40, True), ("b" * 40, False), (None, None)])
+def test_a_run_deploys_only_while_its_commit_is_still_the_head_of_main(tmp_path, head, deploys):
+    """Re-running an old run of main must not publish its older commit over the newer site."""
+    job = ci()["jobs"]["deploy"]
+    guard, deploy = job["steps"]
+    assert guard["id"] == "head" and guard["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert deploy["if"] == "steps.head.outputs.current == 'true'" and deploy["uses"].startswith("actions/deploy-pages@")
+    env = fake_head_of_main(tmp_path, head)
+    if deploys is None:  # the API cannot be read: the job fails, nothing is deployed
+        with pytest.raises(subprocess.CalledProcessError):
+            run_step(guard["run"], env, cwd=tmp_path)
+        return
+    done = run_step(guard["run"], env, cwd=tmp_path)
+    assert (tmp_path / "output").read_text(encoding="utf-8") == f"current={'true' if deploys else 'false'}\n"
+    if not deploys:
+        assert f"not deployed: this run built {'a' * 40}, but main is now at {'b' * 40}" in done.stdout
+        assert "Not deployed" in (tmp_path / "summary").read_text(encoding="utf-8")
+
+
+def test_the_deploy_job_outlasts_deploy_pages_own_wait_and_notebooks_follow_only_a_real_deploy():
+    jobs = ci()["jobs"]
+    assert jobs["deploy"]["timeout-minutes"] == 15  # deploy-pages waits 10 minutes for the Pages build
+    assert jobs["deploy"]["outputs"]["deployed"] == "${{ steps.head.outputs.current }}"
+    assert "needs.deploy.outputs.deployed == 'true'" in jobs["notebooks"]["if"]
 
 
 def test_the_notebooks_job_pushes_exactly_the_sites_notebooks_as_one_commit(tmp_path):
@@ -770,16 +853,21 @@ def test_the_newest_run_compares_with_a_pinned_run_made_first(tmp_path):
     assert "torch" not in calls[2] and "numpy==" in calls[2] and "ruff" not in calls[2]
 
 
-@pytest.mark.parametrize(("status", "drift"), [(0, "false"), (1, "true"), (2, None)])
-def test_the_compare_step_runs_site_src_newest_and_passes_on_whether_anything_drifted(tmp_path, status, drift):
+@pytest.mark.parametrize(("status", "behind", "drift"), [
+    (0, 0, "false"), (1, 0, "true"),
+    (0, 1, "true"),  # nothing changed, but pip installed an older torch than the index's newest: keep the issue open
+    (2, 0, None), (0, 2, None),
+])
+def test_the_compare_step_runs_site_src_newest_and_passes_on_whether_anything_drifted(tmp_path, status, behind, drift):
     step = step_named(newest()["jobs"]["lessons"], "Run every lesson on the newest torch and compare")
     assert step["id"] == "compare" and newest()["jobs"]["lessons"]["outputs"]["drift"] == "${{ steps.compare.outputs.drift }}"
     bin_dir = tmp_path / "runner" / "newest" / "bin"
     bin_dir.mkdir(parents=True)
     log = tmp_path / "newest.log"
     (bin_dir / "python").write_text(  # stands for `python -m site_src newest` in the newest environment
-        f'#!/bin/sh\necho "$*" >> "{log}"\nmkdir -p drift-report\necho "Newest torch 9.9.9 (torchvision 0.99.0): x" '
-        f'> drift-report/title.txt\necho "the report" > drift-report/report.md\nexit {status}\n', encoding="utf-8")
+        f'#!/bin/sh\necho "$*" >> "{log}"\n[ "$1" = -m ] || exit {behind}\nmkdir -p drift-report\n'
+        f'echo "Newest torch 9.9.9 (torchvision 0.99.0): x" > drift-report/title.txt\n'
+        f'echo "the report" > drift-report/report.md\nexit {status}\n', encoding="utf-8")
     (bin_dir / "python").chmod(0o755)
     output, summary = tmp_path / "output", tmp_path / "summary"
     env = {**os.environ, "RUNNER_TEMP": str(tmp_path / "runner"), "GITHUB_OUTPUT": str(output),
@@ -791,7 +879,9 @@ def test_the_compare_step_runs_site_src_newest_and_passes_on_whether_anything_dr
             run_step(step["run"], env, cwd=work)
         return
     run_step(step["run"], env, cwd=work)
-    assert log.read_text(encoding="utf-8").split() == ["-m", "site_src", "newest", "--jobs", "4", "--report", "drift-report"]
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "-m site_src newest --jobs 4 --report drift-report",
+        "site_src/upkeep/newest_check.py --index-url https://download.pytorch.org/whl/cpu --report drift-report"]
     assert output.read_text(encoding="utf-8") == f"drift={drift}\n"
     assert "Newest torch 9.9.9" in summary.read_text(encoding="utf-8") and "the report" in summary.read_text()
     upload = step_named(newest()["jobs"]["lessons"], "Upload the report")
@@ -875,6 +965,43 @@ def test_every_job_that_runs_lessons_makes_the_sandbox_first():
     assert running == SANDBOX_JOBS
 
 
+FIRST_RUN = {  # the checklist's heading, and the steps in the order they must be done
+    "": ("## 第一次运行之前", ["**Pages 来源。**", "**环境。**", "**审批设置。**", "**runner**"]),
+    ".en": ("## Before the first run", ["**Pages source.**", "**Environments.**", "**Approval settings.**",
+                                        "**The runner**"]),
+}
+
+
+@pytest.mark.parametrize("lang", FIRST_RUN)
+def test_the_maintainers_page_gives_the_first_run_checklist_in_order_and_the_runners_threat_table(lang):
+    page = (REPO / "docs" / f"maintainers{lang}.md").read_text(encoding="utf-8")
+    heading, steps = FIRST_RUN[lang]
+    section = page[page.index(heading):page.index("\n## ", page.index(heading) + 1)]
+    positions = [section.find(f"{number}. {step}") for number, step in enumerate(steps, 1)]
+    assert -1 not in positions and positions == sorted(positions), f"docs/maintainers{lang}.md: {steps}"
+    assert "Require approval for all external contributors" in section
+    # the threat table: a pull request's moves on the GPU runner, each with what stops it
+    table = [line for line in page.splitlines() if line.startswith("| ") and ("conftest.py" in line or "runs-on:" in line)]
+    assert len(table) >= 2 and all(line.count(" | ") == 3 for line in table), table
+    for needed in ("generate-jitconfig", "--jitconfig", "workflows/gpu.yml@refs/heads/main", "580", "Ubuntu 24.04"):
+        assert needed in page, f"docs/maintainers{lang}.md should say {needed!r}"
+    assert "22.04 or 24.04" not in page and "ubuntu:24.04" not in page, "22.04 and containers cannot run the sandbox"
+
+
+def test_jobs_run_as_githubs_runner_user_and_only_make_sandbox_uses_sudo():
+    """GitHub runs jobs as `runner` (with sudo), never root: no step may lean on root, and only
+    `make sandbox` (apt, the AppArmor rule) may use sudo, so the tests and lessons run unprivileged."""
+    for file_name, job_id, step in all_steps():
+        command = step.get("run", "")
+        assert not re.search(r"\b(sudo|su|runuser)\b", command), f"{file_name}: job {job_id}: {command!r}"
+        assert "--privileged" not in command and "USER root" not in command
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "apt-get install -y -qq bubblewrap acl libseccomp2" in makefile
+    for lang in ("", ".en"):  # the maintainers' page says what the sandbox needs, and who runs the lessons
+        page = (REPO / "docs" / f"maintainers{lang}.md").read_text(encoding="utf-8")
+        assert "apt-get install bubblewrap acl libseccomp2" in page and "`runner`" in page and "setpriv" in page
+
+
 def sandbox_tools(tmp_path: Path, *, sysctl_helps: bool = True) -> tuple[dict, Path, Path]:
     """Stand-ins for what `make sandbox` calls: a user who needs sudo, apt-get that installs a
     `bwrap`, and a `bwrap` that works only once the AppArmor rule file says 0."""
@@ -882,7 +1009,11 @@ def sandbox_tools(tmp_path: Path, *, sysctl_helps: bool = True) -> tuple[dict, P
     bin_dir.mkdir()
     rule.write_text("1\n")
     bwrap = f'#!/bin/sh\n[ "$(cat {rule})" = 0 ] && exit 0\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n'
-    install_bwrap = f"printf '%s' '{bwrap}' > {bin_dir}/bwrap && {shutil.which('chmod')} +x {bin_dir}/bwrap"
+    chmod = shutil.which("chmod")
+    # what `apt-get install bubblewrap acl libseccomp2` brings: bwrap, setfacl, and the library ldconfig lists
+    install_bwrap = (f"printf '%s' '{bwrap}' > {bin_dir}/bwrap && printf '#!/bin/sh\\n' > {bin_dir}/setfacl && "
+                     f"printf '#!/bin/sh\\necho libseccomp.so.2\\n' > {bin_dir}/ldconfig && "
+                     f"{chmod} +x {bin_dir}/bwrap {bin_dir}/setfacl {bin_dir}/ldconfig")
     scripts = {
         "id": "#!/bin/sh\necho 1000\n",
         "sudo": f'#!/bin/sh\necho "sudo $*" >> {log}\nexec "$@"\n',
@@ -893,6 +1024,7 @@ def sandbox_tools(tmp_path: Path, *, sysctl_helps: bool = True) -> tuple[dict, P
         (bin_dir / name).write_text(text, encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     (bin_dir / "cat").symlink_to(shutil.which("cat"))
+    (bin_dir / "grep").symlink_to(shutil.which("grep"))
     env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
     return env, log, rule
 
@@ -910,7 +1042,7 @@ def test_make_sandbox_installs_bubblewrap_and_lifts_ubuntus_user_namespace_rule(
     assert done.returncode == 0, done.stdout + done.stderr
     assert log.read_text().splitlines() == [
         "sudo apt-get update -qq", "apt-get update -qq",
-        "sudo apt-get install -y -qq bubblewrap", "apt-get install -y -qq bubblewrap",
+        "sudo apt-get install -y -qq bubblewrap acl libseccomp2", "apt-get install -y -qq bubblewrap acl libseccomp2",
         "sudo sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0",
         "sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0",
     ]

@@ -2,5 +2,8 @@
 
 - ``bench``    timings of the pipeline (``make bench``);
 - ``mutate``   mutation testing of the modules whose bugs would publish a wrong page;
-- ``shards``   deals the lessons to CI's shards by their recorded durations.
+- ``shards``   deals the lessons to CI's shards by their recorded durations;
+- ``newest_check``  did the weekly run install the index's newest torch? (newest.yml, plain script);
+- ``runner_check``  is the GPU runner an Ubuntu 24.04+ VM with bubblewrap 0.8+ and driver 580+? (gpu.yml,
+  plain script).
 """

@@ -1,0 +1,227 @@
+"""translations.py: zh and en prose pair up by section; one side changed alone is stale, pending passes."""
+
+from __future__ import annotations
+
+import datetime
+
+from lesson_fixtures import line_of
+
+from site_src.lesson.checks import static_problems
+from site_src.lesson.translations import (
+    lesson_report,
+    load_record,
+    mark_pending,
+    mark_synced,
+    pair_sections,
+    pending_notes,
+    report_markdown,
+    text_hash,
+    write_record,
+)
+
+ZH = """
+# 张量
+
+张量是多维数组。它和 NumPy 的数组很像，
+但可以放在 GPU 上。
+
+```python
+x = [1, 2, 3]  # 一个列表
+print(x)
+```
+
+上面打印了一个列表。
+
+## 形状
+
+每个张量都有形状。
+"""
+
+EN = """
+# Tensors
+
+A tensor is a multi-dimensional array. It is much like a NumPy array,
+but it can live on a GPU.
+
+```python
+x = [1, 2, 3]  # a list
+print(x)
+```
+
+Above, a list is printed.
+
+## Shape
+
+Every tensor has a shape.
+"""
+
+NOTEBOOK_ZH = """
+# %% [markdown]
+# # 张量
+#
+# 张量是多维数组。
+
+# %%
+x = 1
+
+# %% [markdown]
+# ## 形状
+#
+# 每个张量都有形状。
+"""
+
+NOTEBOOK_EN = """
+# %% [markdown]
+# # Tensors
+#
+# A tensor is a multi-dimensional array.
+
+# %%
+x = 1
+
+# %% [markdown]
+# ## Shape
+#
+# Every tensor has a shape.
+"""
+
+
+def _synced(lessons, zh=ZH, en=EN, notebook=False):
+    """A lesson recorded in sync as written."""
+    write = lessons.notebook if notebook else lessons.markdown
+    lesson = write("01-demo", zh, en)
+    record = {}
+    assert mark_synced(record, lesson) == []
+    write_record(lessons.lessons_dir, record)
+    return lesson
+
+
+def _edit(source, old: str, new: str) -> None:
+    text = source.path.read_text(encoding="utf-8")
+    assert old in text
+    source.path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_sections_pair_by_headings_and_code_blocks(lessons):
+    lesson = lessons.markdown("01-demo", ZH, EN)
+    pairs, problems = pair_sections(lesson)
+    assert problems == []
+    assert [pair.zh.opener for pair in pairs] == ["start", "h1", "code", "h2"]
+    assert [pair.en.line for pair in pairs][1:] == [line_of(lesson.en.path, "# Tensors"),
+                                                   line_of(lesson.en.path, "Above, a list") - 1,
+                                                   line_of(lesson.en.path, "## Shape")]
+    assert "print(x)" not in pairs[1].zh.text  # code is parity's business
+
+
+def test_notebook_lessons_pair_by_their_markdown_cells(lessons):
+    lesson = lessons.notebook("01-demo", NOTEBOOK_ZH, NOTEBOOK_EN)
+    pairs, problems = pair_sections(lesson)
+    assert problems == []
+    assert [pair.zh.opener for pair in pairs] == ["start", "h1", "code", "h2"]
+    assert pairs[3].en.line == line_of(lesson.en.path, "## Shape")
+    assert "Every tensor has a shape." in pairs[3].en.text
+
+
+def test_a_structural_mismatch_names_both_positions(lessons):
+    lesson = lessons.markdown("01-demo", ZH, EN.replace("## Shape", "Shape:"))
+    _, (problem,) = pair_sections(lesson)
+    assert str(problem).startswith("lessons/01-demo/index.md:" + str(line_of(lesson.zh.path, "## 形状")))
+    assert "index.en.md" in problem.message and "heading" in problem.message
+
+
+def test_a_heading_level_mismatch_names_both_positions(lessons):
+    lesson = lessons.markdown("01-demo", ZH, EN.replace("## Shape", "### Shape"))
+    _, (problem,) = pair_sections(lesson)
+    assert (problem.path, problem.line) == ("lessons/01-demo/index.en.md", line_of(lesson.en.path, "### Shape"))
+    assert f"lessons/01-demo/index.md:{line_of(lesson.zh.path, '## 形状')}" in problem.message
+
+
+def test_whitespace_does_not_count():
+    assert text_hash("但可以放在\nGPU 上。  ") == text_hash("但可以放在 GPU 上。")
+    assert text_hash("a GPU.") != text_hash("a CPU.")
+
+
+def test_a_lesson_in_sync_has_no_problems(lessons):
+    lesson = _synced(lessons)
+    assert static_problems([lesson]) == []
+
+
+def test_reflowing_a_paragraph_or_editing_a_code_comment_is_not_a_change(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "张量是多维数组。它和 NumPy 的数组很像，\n但可以放在 GPU 上。",
+          "张量是多维数组。\n它和 NumPy 的数组很像，但可以\n放在 GPU 上。")
+    _edit(lesson.en, "# a list", "# a Python list of three numbers")
+    assert static_problems([lesson]) == []
+
+
+def test_one_edited_zh_sentence_fails_with_both_positions(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")
+    (problem,) = static_problems([lesson])
+    zh_line, en_line = line_of(lesson.zh.path, "## 形状"), line_of(lesson.en.path, "## Shape")
+    assert (problem.path, problem.line) == ("lessons/01-demo/index.md", zh_line)
+    assert f"lessons/01-demo/index.en.md:{en_line}" in problem.message
+    assert "--mark 01-demo" in problem.fix and f"--pending lessons/01-demo/index.md:{zh_line}" in problem.fix
+
+
+def test_an_edited_en_section_is_stale_at_the_en_side(lessons):
+    lesson = _synced(lessons, notebook=True, zh=NOTEBOOK_ZH, en=NOTEBOOK_EN)
+    _edit(lesson.en, "A tensor is a multi-dimensional array.", "A tensor is an n-dimensional array.")
+    (problem,) = static_problems([lesson])
+    assert (problem.path, problem.line) == ("lessons/01-demo/index.en.py", line_of(lesson.en.path, "# # Tensors"))
+
+
+def test_both_sides_edited_is_not_stale(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状和类型。")
+    _edit(lesson.en, "Every tensor has a shape.", "Every tensor has a shape and a dtype.")
+    assert static_problems([lesson]) == []
+    assert lesson_report(lesson, load_record(lessons.lessons_dir)).counts["new"] == 1
+
+
+def test_a_pending_section_passes_and_the_lagging_side_gets_a_note(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")
+    record = load_record(lessons.lessons_dir)
+    (marked,) = mark_pending(record, lesson, line_of(lesson.zh.path, "用 .shape"), "zh", datetime.date(2026, 12, 1))
+    assert marked.changed == "zh"
+    write_record(lessons.lessons_dir, record)
+    assert static_problems([lesson]) == []
+    (note,) = pending_notes(lesson, "en")
+    assert (note.line, note.at_heading, note.since, note.other_heading) == (
+        line_of(lesson.en.path, "## Shape"), True, "2026-12-01", "形状")
+    assert pending_notes(lesson, "zh") == []
+
+
+def test_marking_synced_again_clears_pending(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")
+    record = load_record(lessons.lessons_dir)
+    mark_pending(record, lesson, None, None)
+    assert mark_synced(record, lesson) == []
+    assert not any("pending" in entry for entry in record["01-demo"])
+
+
+def test_a_lesson_missing_from_the_record_is_a_problem_but_a_course_without_one_is_not_checked(lessons):
+    lesson = lessons.markdown("01-demo", ZH, EN)
+    assert static_problems([lesson]) == []
+    write_record(lessons.lessons_dir, {})
+    (problem,) = static_problems([lesson])
+    assert "--mark 01-demo" in problem.fix
+
+
+def test_the_record_is_one_line_per_section(lessons):
+    _synced(lessons)
+    lines = (lessons.lessons_dir / "translations.json").read_text(encoding="utf-8").splitlines()
+    assert lines[1] == '  "01-demo": ['
+    assert lines[2:6] == [line for line in lines[2:6] if line.strip().startswith('{"zh": ')]
+    assert '"at": "at 形状"' in lines[5]
+
+
+def test_the_markdown_report_gives_the_oldest_pending_age(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")
+    record = load_record(lessons.lessons_dir)
+    mark_pending(record, lesson, None, None, datetime.date(2026, 12, 1))
+    markdown = report_markdown([lesson_report(lesson, record)], today=datetime.date(2026, 12, 6))
+    assert "| 01-demo | 3 | 0 | 1 | 2026-12-01 (5 days) | 0 |" in markdown

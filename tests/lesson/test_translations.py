@@ -225,3 +225,54 @@ def test_the_markdown_report_gives_the_oldest_pending_age(lessons):
     mark_pending(record, lesson, None, None, datetime.date(2026, 12, 1))
     markdown = report_markdown([lesson_report(lesson, record)], today=datetime.date(2026, 12, 6))
     assert "| 01-demo | 3 | 0 | 1 | 2026-12-01 (5 days) | 0 |" in markdown
+
+
+# ------------------------------------------------------------------- the command line
+
+
+def _course(lessons, monkeypatch):
+    (lessons.root / "mkdocs.yml").write_text("site_name: test\n", encoding="utf-8")
+    monkeypatch.chdir(lessons.root)
+    return lessons.markdown("01-demo", ZH, EN)
+
+
+def test_the_command_marks_reports_and_fails_on_a_stale_section(lessons, monkeypatch, capsys):
+    from site_src.cli import main
+
+    lesson = _course(lessons, monkeypatch)
+    assert main(["translations", "--mark-all"]) == 0
+    assert main(["translations"]) == 0
+    assert "01-demo: 4 in sync, 0 stale, 0 pending" in capsys.readouterr().out
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")
+    assert main(["translations"]) == 1
+    captured = capsys.readouterr()
+    assert "1 stale" in captured.out
+    assert f"lessons/01-demo/index.en.md:{line_of(lesson.en.path, '## Shape')}" in captured.err
+    assert main(["check"]) == 1
+
+
+def test_the_command_leaves_a_section_pending_and_appends_the_summary(lessons, monkeypatch, capsys):
+    from site_src.cli import main
+
+    lesson = _course(lessons, monkeypatch)
+    assert main(["translations", "--mark", "01-demo"]) == 0
+    _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")
+    zh_line = line_of(lesson.zh.path, "## 形状")
+    assert main(["translations", "--pending", f"lessons/01-demo/index.md:{zh_line}"]) == 0
+    assert f"lessons/01-demo/index.md:{zh_line}: en left pending" in capsys.readouterr().out
+    summary = lessons.root / "summary.md"
+    assert main(["translations", "--summary", str(summary)]) == 0
+    today = datetime.date.today().isoformat()
+    assert f"01-demo: 3 in sync, 0 stale, 1 pending (oldest since {today}, 0 days)" in capsys.readouterr().out
+    assert f"| 01-demo | 3 | 0 | 1 | {today} (0 days) | 0 |" in summary.read_text(encoding="utf-8")
+    assert main(["check"]) == 0
+
+
+def test_pending_at_a_line_that_is_no_stale_section_marks_nothing(lessons, monkeypatch, capsys):
+    from site_src.cli import main
+
+    _course(lessons, monkeypatch)
+    assert main(["translations", "--mark", "01-demo"]) == 0
+    assert main(["translations", "--pending", "lessons/01-demo/index.md:3"]) == 0
+    assert "no stale section there" in capsys.readouterr().err
+    assert "pending" not in (lessons.lessons_dir / "translations.json").read_text(encoding="utf-8")

@@ -10,16 +10,11 @@ import re
 import sys
 from pathlib import Path
 
-from .lesson.checks import static_problems
-from .lesson.extract import write_module
-from .lesson.glue import check_values
 from .lesson.lessons import discover_lessons, find_lesson
-from .lesson.new import new_lesson
 from .lesson.problems import LessonError
-from .run.parent import default_store, run_lesson
-from .run.records import RecordStore
-from .run.sandbox import SandboxUnavailable, choose
-from .site.build import SiteBuildError, build_site, serve_site, site_prefix
+
+# The stages are imported by the commands that use them: jupytext, MkDocs and the runner take
+# seconds to import, which `translations` and `shard` (run on every CI job) need not pay.
 
 NEWEST_RECORDS = Path("build") / "records-newest"  # the newest torch's run, beside the pinned build/records
 
@@ -98,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_extract(args) -> int:
+    from .lesson.extract import write_module
+
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     for lesson in lessons:
         print(write_module(lesson, args.root / "build" / "modules").relative_to(args.root))
@@ -105,6 +102,10 @@ def cmd_extract(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .lesson.glue import check_values
+    from .run.parent import default_store, run_lesson
+    from .run.sandbox import SandboxUnavailable, choose
+
     lesson = find_lesson(args.root / "lessons", args.lesson)
     if not args.cached:
         try:
@@ -133,6 +134,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .lesson.checks import static_problems
+
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     problems = static_problems(lessons)
     for problem in problems:
@@ -142,6 +145,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from .site.build import SiteBuildError, build_site
+
     try:
         build_site(args.root)
     except SiteBuildError as error:
@@ -152,6 +157,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from .site.build import serve_site, site_prefix
+
     status = cmd_build(args)
     if status == 0:
         serve_site(args.root / "site", args.port, site_prefix(args.root))
@@ -166,6 +173,8 @@ def cmd_preview(args) -> int:
 
 
 def cmd_new(args) -> int:
+    from .lesson.new import new_lesson
+
     for path in new_lesson(args.root / "lessons", args.slug, args.title, args.title_en, args.notebook):
         print(f"wrote {path.relative_to(args.root)}")
     print(f"next: edit both files, then `make test LESSON={args.slug}`")
@@ -174,6 +183,8 @@ def cmd_new(args) -> int:
 
 def cmd_compare(args) -> int:
     from .run.compare import compare_runs
+    from .run.parent import default_store
+    from .run.records import RecordStore
 
     lessons = discover_lessons(args.root / "lessons")
     if args.new:
@@ -189,6 +200,9 @@ def cmd_compare(args) -> int:
 def cmd_newest(args) -> int:
     """Run the lessons with the installed (newest) torch, then report the drift from the pinned run."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from .run.parent import run_lesson
+    from .run.records import RecordStore
 
     lessons = discover_lessons(args.root / "lessons")
     store = RecordStore(args.root / NEWEST_RECORDS)
@@ -208,6 +222,7 @@ def cmd_newest(args) -> int:
 def _report_drift(args, lessons, newest, failures: dict[str, str]) -> int:
     """Print the drift report (and write it under --report): 0 nothing changed, 1 drift, 2 no baseline."""
     from .run.compare import PinnedRecordMissing, common_versions, drift, drift_report
+    from .run.parent import default_store
 
     pinned = default_store(args.root / "lessons", "cpu")
     try:

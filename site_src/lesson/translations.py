@@ -244,9 +244,9 @@ def mark_pending(record: dict, lesson: Lesson, line: int | None, lang: str | Non
     """Mark the stale sections of the lesson pending (only the one at ``lang``'s file ``line``,
     if given): the side that did not change lags. Returns the sections marked."""
     today = today or datetime.date.today()
-    states = section_states(lesson, record.get(lesson.slug))
     if lesson.slug not in record:
-        record[lesson.slug] = synced_entries([state.pair for state in states])
+        return []  # nothing recorded, nothing stale: the lesson is first marked in sync (--mark)
+    states = section_states(lesson, record[lesson.slug])
     entries = record[lesson.slug]
     chosen = [state for state in states if state.state == "stale"
               and (line is None or _section_at(states, lang, line) is state)]

@@ -193,6 +193,12 @@ def test_a_pending_section_passes_and_the_lagging_side_gets_a_note(lessons):
     assert pending_notes(lesson, "zh") == []
 
 
+def test_pending_never_enters_an_unrecorded_lesson_as_in_sync(lessons):
+    lesson = lessons.markdown("01-demo", ZH, EN)
+    record = {}
+    assert mark_pending(record, lesson, None, None) == [] and record == {}
+
+
 def test_marking_synced_again_clears_pending(lessons):
     lesson = _synced(lessons)
     _edit(lesson.zh, "每个张量都有形状。", "每个张量都有形状，用 .shape 读出。")

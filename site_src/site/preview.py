@@ -10,7 +10,9 @@ reload over a Server-Sent Events stream.
 Preview builds are forgiving where the real build is strict: a lesson whose run failed
 is shown with the failure in place of the failing block's output, and a file that cannot
 be read (bad front matter, an unclosed fence, a parity break) puts its problems in a
-banner on every page, while the server keeps running on the last good build.
+banner on every page, while the server keeps running on the last good build. A section
+saved in one language only (a stale translation, lesson/translations.py) is rebuilt as usual
+and named in the banner with the other language's file:line, until it is marked.
 """
 
 from __future__ import annotations

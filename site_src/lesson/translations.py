@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -91,7 +92,32 @@ def sections_of(source: LessonSource) -> list[Section]:
 @functools.lru_cache(maxsize=128)
 def _sections_of_text(file_format: str, text: str) -> tuple[Section, ...]:
     # Cached by the file's text: the check, the report and the page each ask for them.
-    return tuple(_split(_markdown_lines(file_format, text)))
+    sections = _split(_markdown_lines(file_format, text))
+    start = sections[0]
+    # The title and summary are prose too (the nav, the home page's table): part of the first section.
+    sections[0] = Section(start.opener, start.line, _front_matter_prose(file_format, text) + start.text, start.heading)
+    return tuple(sections)
+
+
+def _front_matter_prose(file_format: str, text: str) -> str:
+    """The front matter's title and summary, one a line ("" where it cannot be read: the front
+    matter check reports that)."""
+    prefix = "" if file_format == "markdown" else "# "
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != prefix + "---":
+        return ""
+    body = []
+    for line in lines[1:]:
+        if line.rstrip() == prefix + "---":
+            break
+        body.append(line[len(prefix):] if line.startswith(prefix) else line.lstrip("#"))
+    try:
+        matter = yaml.safe_load("\n".join(body))
+    except yaml.YAMLError:
+        return ""
+    if not isinstance(matter, dict):
+        return ""
+    return "".join(f"{matter[key]}\n" for key in ("title", "summary") if isinstance(matter.get(key), str))
 
 
 def _markdown_lines(file_format: str, text: str) -> list[tuple[int, str]]:
@@ -378,7 +404,15 @@ def pending_notes(lesson: Lesson, lang: str) -> list[PendingNote]:
     record = load_record(lesson.folder.parent)
     if not record or lesson.slug not in record:
         return []
-    return [PendingNote(state.pair.side(lang).line, state.pair.side(lang).opener.startswith("h"), state.since,
-                        state.pair.side(OTHER[lang]).heading)
-            for state in section_states(lesson, record[lesson.slug])
-            if state.state == "pending" and state.lagging == lang]
+    states = section_states(lesson, record[lesson.slug])
+    notes = {}
+    for state in states:
+        if state.state != "pending" or state.lagging != lang:
+            continue
+        # The first section (the front matter and what precedes the first heading) shows its
+        # note with the next section: the page's title comes first.
+        shown = states[1].pair if state.pair.index == 0 and len(states) > 1 else state.pair
+        here = shown.side(lang)
+        notes.setdefault(here.line, PendingNote(here.line, here.opener.startswith("h"), state.since,
+                                                shown.side(OTHER[lang]).heading))
+    return list(notes.values())

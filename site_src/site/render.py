@@ -279,8 +279,15 @@ def _with_pending_notes(source: LessonSource, prefix: str) -> str:
     for note in sorted(translation_notes(lesson, source.lang), key=lambda note: -note.line):
         markup = pending_note_html(lesson, source.lang, note)
         at = note.line if note.at_heading else note.line - 1
-        lines[at:at] = [prefix.rstrip(), prefix + markup, prefix.rstrip()]
+        if _in_markdown_cell(lines, at):  # never inside a code cell: that would change its code
+            lines[at:at] = [prefix.rstrip(), prefix + markup, prefix.rstrip()]
     return "\n".join(lines) + "\n"
+
+
+def _in_markdown_cell(lines: list[str], index: int) -> bool:
+    """Whether a line inserted before ``lines[index]`` lands in a ``# %% [markdown]`` cell."""
+    markers = [line for line in lines[:index] if line.startswith("# %%")]
+    return bool(markers) and "[markdown]" in markers[-1]
 
 
 def _lesson_of_source(source: LessonSource) -> Lesson:

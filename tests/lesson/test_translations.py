@@ -282,3 +282,21 @@ def test_pending_at_a_line_that_is_no_stale_section_marks_nothing(lessons, monke
     assert main(["translations", "--pending", "lessons/01-demo/index.md:3"]) == 0
     assert "no stale section there" in capsys.readouterr().err
     assert "pending" not in (lessons.lessons_dir / "translations.json").read_text(encoding="utf-8")
+
+
+def test_the_title_and_summary_count_as_prose_of_the_first_section(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.en, "title: Test", "title: A test lesson")
+    (problem,) = static_problems([lesson])
+    assert problem.path == "lessons/01-demo/index.en.md" and "lessons/01-demo/index.md:" in problem.message
+
+
+def test_a_pending_first_section_shows_its_note_under_the_title(lessons):
+    lesson = _synced(lessons)
+    _edit(lesson.zh, "title: 测试", "title: 张量测试")
+    record = load_record(lessons.lessons_dir)
+    (marked,) = mark_pending(record, lesson, None, None, datetime.date(2026, 12, 1))
+    assert marked.pair.index == 0
+    write_record(lessons.lessons_dir, record)
+    (note,) = pending_notes(lesson, "en")
+    assert (note.line, note.at_heading, note.other_heading) == (line_of(lesson.en.path, "# Tensors"), True, "张量")

@@ -14,7 +14,7 @@ AXE := tools/axe/node_modules/axe-core/axe.min.js
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup sandbox browser serve preview build test check extract new bench weight mutate screenshot newest clean
+.PHONY: setup sandbox browser serve preview build test check translations extract new bench weight mutate screenshot newest clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -132,6 +132,10 @@ endif
 
 check: setup
 	$(PY) -m site_src check
+
+## Per lesson, the sections whose zh and en are in sync, stale or pending (lessons/translations.json)
+translations: setup
+	$(PY) -m site_src translations
 
 extract: setup
 	$(PY) -m site_src extract

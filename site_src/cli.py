@@ -6,19 +6,15 @@ A thin layer over the stages; the Makefile and CI call only these commands.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from .lesson.checks import static_problems
-from .lesson.extract import write_module
-from .lesson.glue import check_values
 from .lesson.lessons import discover_lessons, find_lesson
-from .lesson.new import new_lesson
 from .lesson.problems import LessonError, inert
-from .run.parent import default_store, run_lesson
-from .run.records import RecordStore
-from .run.sandbox import SandboxUnavailable, choose
-from .site.build import SiteBuildError, build_site, serve_site, site_prefix
+
+# The stages are imported by the commands that use them: jupytext, MkDocs and the runner take
+# seconds to import, which `translations` and `shard` (run on every CI job) need not pay.
 
 NEWEST_RECORDS = Path("build") / "records-newest"  # the newest torch's run, beside the pinned build/records
 
@@ -74,6 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     shard.add_argument("--measured", action="store_true",
                        help="after the run: print this shard's expected and measured seconds (Markdown) instead")
     shard.add_argument("--update", action="store_true", help="rewrite lessons/durations.json from build/records/")
+    translations = commands.add_parser(
+        "translations", help="per lesson, the sections whose zh and en are in sync, stale or pending "
+                             "(lessons/translations.json); fails if one is stale")
+    translations.add_argument("--mark", nargs="+", metavar="LESSON", default=[],
+                              help="record every section of these lessons as in sync, as they are now")
+    translations.add_argument("--mark-all", action="store_true", help="record every lesson as in sync, as it is now")
+    translations.add_argument("--pending", nargs="+", metavar="LESSON|FILE:LINE", default=[],
+                              help="leave the other language of this stale section (or of every stale section "
+                                   "of the lesson) pending, with today's date")
+    translations.add_argument("--summary", type=Path, metavar="FILE",
+                              help="also append the report, as Markdown, to FILE (CI: $GITHUB_STEP_SUMMARY)")
     serve = commands.add_parser("serve", help="build, then serve site/ at http://127.0.0.1:PORT")
     serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
@@ -86,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_extract(args) -> int:
+    from .lesson.extract import write_module
+
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     for lesson in lessons:
         print(write_module(lesson, args.root / "build" / "modules").relative_to(args.root))
@@ -93,6 +102,10 @@ def cmd_extract(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .lesson.glue import check_values
+    from .run.parent import default_store, run_lesson
+    from .run.sandbox import SandboxUnavailable, choose
+
     lesson = find_lesson(args.root / "lessons", args.lesson)
     if not args.cached:
         try:
@@ -121,6 +134,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .lesson.checks import static_problems
+
     lessons = [find_lesson(args.root / "lessons", name) for name in args.lessons] or discover_lessons(args.root / "lessons")
     problems = static_problems(lessons)
     for problem in problems:
@@ -130,6 +145,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from .site.build import SiteBuildError, build_site
+
     try:
         build_site(args.root)
     except SiteBuildError as error:
@@ -140,6 +157,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from .site.build import serve_site, site_prefix
+
     status = cmd_build(args)
     if status == 0:
         serve_site(args.root / "site", args.port, site_prefix(args.root))
@@ -154,6 +173,8 @@ def cmd_preview(args) -> int:
 
 
 def cmd_new(args) -> int:
+    from .lesson.new import new_lesson
+
     for path in new_lesson(args.root / "lessons", args.slug, args.title, args.title_en, args.notebook):
         print(f"wrote {path.relative_to(args.root)}")
     print(f"next: edit both files, then `make test LESSON={args.slug}`")
@@ -162,6 +183,8 @@ def cmd_new(args) -> int:
 
 def cmd_compare(args) -> int:
     from .run.compare import compare_runs
+    from .run.parent import default_store
+    from .run.records import RecordStore
 
     lessons = discover_lessons(args.root / "lessons")
     if args.new:
@@ -177,6 +200,9 @@ def cmd_compare(args) -> int:
 def cmd_newest(args) -> int:
     """Run the lessons with the installed (newest) torch, then report the drift from the pinned run."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from .run.parent import run_lesson
+    from .run.records import RecordStore
 
     lessons = discover_lessons(args.root / "lessons")
     store = RecordStore(args.root / NEWEST_RECORDS)
@@ -196,6 +222,7 @@ def cmd_newest(args) -> int:
 def _report_drift(args, lessons, newest, failures: dict[str, str]) -> int:
     """Print the drift report (and write it under --report): 0 nothing changed, 1 drift, 2 no baseline."""
     from .run.compare import PinnedRecordMissing, common_versions, drift, drift_report
+    from .run.parent import default_store
 
     pinned = default_store(args.root / "lessons", "cpu")
     try:
@@ -250,6 +277,63 @@ def cmd_shard(args) -> int:
     return 0
 
 
+def cmd_translations(args) -> int:
+    from .lesson import translations
+
+    lessons_dir = args.root / "lessons"
+    record = translations.load_record(lessons_dir) or {}
+    marked = _mark_translations(args, lessons_dir, record)
+    if marked is not None:
+        return marked
+    lessons = discover_lessons(lessons_dir)
+    reports = [translations.lesson_report(lesson, record) for lesson in lessons]
+    for report in reports:
+        counts, oldest = report.counts, report.oldest_pending
+        line = f"{report.slug}: {counts['sync']} in sync, {counts['stale']} stale, {counts['pending']} pending"
+        line += f" (oldest since {oldest}, {translations.age_in_days(oldest)} days)" if oldest else ""
+        line += f", {counts['new']} changed on both sides (mark them once reviewed)" if counts["new"] else ""
+        print(line)
+    problems = [problem for report in reports for problem in report.problems]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.summary:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(translations.report_markdown(reports))
+    return 1 if problems else 0
+
+
+def _mark_translations(args, lessons_dir: Path, record: dict) -> int | None:
+    """Carry out --mark, --mark-all and --pending (then None: just report)."""
+    from .lesson import translations
+
+    if not (args.mark or args.mark_all or args.pending):
+        return None
+    lessons = discover_lessons(lessons_dir) if args.mark_all else [find_lesson(lessons_dir, name) for name in args.mark]
+    problems = [problem for lesson in lessons for problem in translations.mark_synced(record, lesson)]
+    for lesson in lessons:
+        print(f"{lesson.slug}: marked in sync")
+    for target in args.pending:
+        path, _, line = target.rpartition(":") if re.search(r":\d+$", target) else (target, "", "")
+        lesson = find_lesson(lessons_dir, Path(path).parent.name if line else path)
+        lang = next((lang for lang, source in lesson.sources.items() if source.rel == path), None)
+        if line and lang is None:
+            print(f"{target}: not a file of {lesson.slug}; give the file:line the check named, "
+                  f"e.g. {lesson.zh.rel}:12", file=sys.stderr)
+            return 2
+        marked = translations.mark_pending(record, lesson, int(line) if line else None, lang)
+        for state in marked:
+            section = state.pair.side(state.changed)
+            print(f"{lesson.sources[state.changed].rel}:{section.line}: "
+                  f"{translations.OTHER[state.changed]} left pending")
+        if not marked:
+            print(f"{target}: no stale section there; nothing marked pending", file=sys.stderr)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    path = translations.write_record(lessons_dir, record)
+    print(f"wrote {path.relative_to(args.root)}")
+    return 1 if problems else 0
+
+
 def cmd_weight(args) -> int:
     from .site.page_weight import weight_report
 
@@ -277,5 +361,5 @@ COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
     "compare": cmd_compare, "newest": cmd_newest, "shard": cmd_shard, "mutate": cmd_mutate,
-    "preview": cmd_preview,
+    "preview": cmd_preview, "translations": cmd_translations,
 }

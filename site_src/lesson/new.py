@@ -1,15 +1,17 @@
 """Scaffold a new lesson pair (zh + en) that already passes the checks and runs.
 
 The new folder appears in the navigation by itself: the site lists every lesson folder
-in order (see ``mkdocs_hooks.on_config``). An existing folder or number is never touched.
+in order (see ``mkdocs_hooks.on_config``), and its sections are entered in
+``lessons/translations.json`` as in sync. An existing folder or number is never touched.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .lessons import FOLDER_PATTERN, SOURCE_NAMES
-from .problems import LessonError, Problem
+from .lessons import FOLDER_PATTERN, SOURCE_NAMES, find_lesson
+from .problems import LessonError, Problem, raise_if_any
+from .translations import load_record, mark_synced, write_record
 
 MARKDOWN_TEMPLATE = {
     "zh": """---
@@ -166,4 +168,11 @@ def new_lesson(lessons_dir: Path, slug: str, title_zh: str, title_en: str, noteb
         path = folder / names[lang]
         path.write_text(_notebook_template(text) if notebook else text, encoding="utf-8")
         written.append(path)
-    return written
+    return [*written, _record_in_sync(lessons_dir, slug)]
+
+
+def _record_in_sync(lessons_dir: Path, slug: str) -> Path:
+    """Enter the new pair in lessons/translations.json as in sync: both files say the same thing."""
+    record = load_record(lessons_dir) or {}
+    raise_if_any(mark_synced(record, find_lesson(lessons_dir, slug)))
+    return write_record(lessons_dir, record)

@@ -34,6 +34,7 @@ from ..lesson.glossary import glossary_table, load_glossary
 from ..lesson.glue import check_values
 from ..lesson.lessons import Lesson, discover_lessons, front_matter_text, read_front_matter
 from ..lesson.problems import LessonError, Problem
+from ..lesson.translations import load_record
 from ..run.publish import ALLOWED_TEXT, OUTPUT_TYPES
 from ..run.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
 from .downloads import colab_url, download_notebook, download_script, notebook_path
@@ -395,10 +396,12 @@ def _remembered_lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, c
 
 def _lesson_inputs(lesson: Lesson, lessons: list[Lesson], lang: str, config, environment: str) -> str:
     """A key of everything `_lesson_files` reads: the lesson's folder (texts, data), its CPU and
-    GPU records, the lessons it may link to, the site's address, the installed releases."""
+    GPU records, its translation sync record (the pending notes), the lessons it may link to, the
+    site's address, the installed releases."""
     root = _root(config)
     records = [folder_stamp(root / "build" / name / lesson.slug, read=("record.json",))
                for name in ("records", "records-cuda")]
+    records.append(json.dumps((load_record(lesson.folder.parent) or {}).get(lesson.slug)))
     return inputs_key(lang, config.site_url or "", str(config.use_directory_urls), environment,
                       folder_stamp(lesson.folder, read=("*",)), *records,
                       " ".join(f"{other.slug}:{other.format}" for other in lessons))

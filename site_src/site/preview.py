@@ -10,7 +10,9 @@ reload over a Server-Sent Events stream.
 Preview builds are forgiving where the real build is strict: a lesson whose run failed
 is shown with the failure in place of the failing block's output, and a file that cannot
 be read (bad front matter, an unclosed fence, a parity break) puts its problems in a
-banner on every page, while the server keeps running on the last good build.
+banner on every page, while the server keeps running on the last good build. A section
+saved in one language only (a stale translation, lesson/translations.py) is rebuilt as usual
+and named in the banner with the other language's file:line, until it is marked.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..lesson.checks import static_problems
+from ..lesson.checks import static_problems, translation_problems
 from ..lesson.lessons import FOLDER_PATTERN, Lesson, discover_lessons
 from ..lesson.problems import LessonError, inert
 from ..run.parent import default_store, run_lesson
@@ -80,6 +82,8 @@ def plan_for(root: Path, changed: set[Path]) -> Plan:
         if parts[0] == "lessons" and len(parts) >= 3 and FOLDER_PATTERN.match(parts[1]):
             lessons.add(parts[1])
             languages |= _languages_of(parts[-1])
+        elif rel == "lessons/translations.json":
+            languages |= {"zh", "en"}  # a pending mark added or cleared: the pages whose entry changed
         elif rel in LANGUAGE_OF_CONFIG:
             languages |= {"zh", "en"} if rel == MKDOCS_CONFIGS[0] else {"en"}
             clean = True
@@ -119,12 +123,15 @@ class Preview:
         started = time.perf_counter()
         try:
             lessons = {lesson.slug: lesson for lesson in self.lessons()}
-            problems = [str(problem) for problem in static_problems([lessons[slug] for slug in plan.lessons
-                                                                       if slug in lessons])]
+            planned = [lessons[slug] for slug in plan.lessons if slug in lessons]
+            problems = [str(problem) for problem in static_problems(planned, translations=False)]
         except LessonError as error:
             return [str(problem) for problem in error.problems]
         if problems:
             return problems
+        # A section saved in one language only is stale until the other follows or it is marked
+        # pending: shown live beside the rebuilt page, never in the way of the rebuild.
+        stale = [str(problem) for problem in translation_problems(planned)]
         languages, failures = set(plan.languages), []
         for slug in plan.lessons:
             outcome = run_lesson(lessons[slug], default_store(self.root / "lessons"), warm=self.warm)
@@ -135,8 +142,8 @@ class Preview:
             if outcome.failure:
                 print(inert(outcome.failure), flush=True)
                 failures.append(outcome.failure)
-        problems = failures + self.build(tuple(lang for lang in ("zh", "en") if lang in languages),
-                                         dirty=not plan.clean)
+        problems = stale + failures + self.build(tuple(lang for lang in ("zh", "en") if lang in languages),
+                                                 dirty=not plan.clean)
         print(f"preview: rebuilt {', '.join(sorted(languages)) or 'nothing'} in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         return problems

@@ -26,6 +26,8 @@ import nbformat
 from ..lesson.extract import LessonBlock, module_cell
 from ..lesson.glue import NOT_RUN_ON_GPU, NotRunOnGpu, bind_markdown_lines, bind_prose, gpu_bound_names, recorded_values
 from ..lesson.lessons import Lesson, LessonSource, read_front_matter
+from ..lesson.translations import PendingNote
+from ..lesson.translations import pending_notes as translation_notes
 from ..run.records import OUTPUTS_FOLDER
 
 LABELS = {
@@ -60,6 +62,8 @@ LABELS = {
                          "代码和输出都来自网站构建前的那次测试运行（CPU；标明 GPU 的输出来自 GPU 上的运行）。"
                          "代码 MIT 许可，课文 CC BY-SA 4.0。",
         "download_files": "运行前，把这些文件放在同一个文件夹里（在课程页面上可以下载）：{files}",
+        "translation_pending": "本节的中文可能落后于英文版（英文版改于 {date}）。",
+        "translation_link": "阅读英文版的这一节",
     },
     "en": {
         "raises": "Common mistake: this code raises {name} (on purpose)",
@@ -94,6 +98,8 @@ LABELS = {
                          "outputs marked as a GPU's come from the GPU run). "
                          "Code under MIT, lesson text under CC BY-SA 4.0.",
         "download_files": "Before running, put these files in the same folder (download them from the lesson page): {files}",
+        "translation_pending": "This section's English may lag behind the Chinese version, changed on {date}.",
+        "translation_link": "Read this section in Chinese",
     },
 }
 FIGURES_FOLDER = "figures"
@@ -199,9 +205,11 @@ def point_lesson_links(text: str, lessons: list[Lesson], *, directory_urls: bool
     return LESSON_LINK.sub(replace, text)
 
 
-def lesson_cells(source: LessonSource, blocks: list[LessonBlock], values: dict) -> list[Cell]:
+def lesson_cells(source: LessonSource, blocks: list[LessonBlock], values: dict, *,
+                 pending_notes: bool = False) -> list[Cell]:
     """The lesson file as prose and code cells in order, front matter and empty cells left out;
-    the prose shows the run's ``values`` in place of its ``{{ name }}`` placeholders."""
+    the prose shows the run's ``values`` in place of its ``{{ name }}`` placeholders.
+    ``pending_notes``: a notebook's sections whose translation is pending get their note (pages only)."""
     if source.format == "markdown":
         lines = bind_markdown_lines(source.read_text().splitlines(), values)
         cells, cursor = [], _after_front_matter(lines)
@@ -211,7 +219,8 @@ def lesson_cells(source: LessonSource, blocks: list[LessonBlock], values: dict) 
             cursor = block.end_line
         cells.append(Cell("markdown", "\n".join(lines[cursor:]).strip("\n")))
         return [cell for cell in cells if cell.kind == "code" or cell.text.strip()]
-    notebook = jupytext.reads(source.read_text(), fmt="py:percent")
+    text = _with_pending_notes(source, "# ") if pending_notes else source.read_text()
+    notebook = jupytext.reads(text, fmt="py:percent")
     code_blocks = iter(blocks)
     cells = []
     for cell in notebook.cells:
@@ -232,6 +241,61 @@ def _after_front_matter(lines: list[str]) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ pending translations
+
+
+def pending_note_html(lesson: Lesson, lang: str, note: PendingNote) -> str:
+    """The note a section pending in ``lang`` shows, linking to the section in the other language."""
+    labels = LABELS[lang]
+    other_page = f"../../en/lessons/{lesson.slug}/" if lang == "zh" else f"../../../lessons/{lesson.slug}/"
+    anchor = "#" + heading_anchor(note.other_heading) if note.other_heading else ""
+    return (f'<p class="lesson-translation-pending">{html.escape(labels["translation_pending"].format(date=note.since))} '
+            f'<a href="{html.escape(other_page + anchor)}">{html.escape(labels["translation_link"])}</a></p>')
+
+
+def heading_anchor(heading: str) -> str:
+    """The id MkDocs gives a heading (mkdocs.yml: toc with pymdownx's slugify, lower case)."""
+    from pymdownx.slugs import slugify
+
+    return slugify(case="lower")(heading, "-")
+
+
+def _with_pending_notes_in(lines: list[str], source: LessonSource) -> list[str]:
+    """The file's lines with each pending section's note under its heading (or at its start),
+    joined to that line so that every other line keeps its index (blocks point at lines)."""
+    lesson = _lesson_of_source(source)
+    lines = list(lines)
+    for note in translation_notes(lesson, source.lang):
+        markup = pending_note_html(lesson, source.lang, note)
+        index = note.line - 1
+        lines[index] = f"{lines[index]}\n\n{markup}\n" if note.at_heading else f"\n{markup}\n\n{lines[index]}"
+    return lines
+
+
+def _with_pending_notes(source: LessonSource, prefix: str) -> str:
+    """A notebook's text with the notes in its markdown cells (each note line prefixed with ``# ``)."""
+    lesson = _lesson_of_source(source)
+    lines = source.read_text().splitlines()
+    for note in sorted(translation_notes(lesson, source.lang), key=lambda note: -note.line):
+        markup = pending_note_html(lesson, source.lang, note)
+        at = note.line if note.at_heading else note.line - 1
+        if _in_markdown_cell(lines, at):  # never inside a code cell: that would change its code
+            lines[at:at] = [prefix.rstrip(), prefix + markup, prefix.rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def _in_markdown_cell(lines: list[str], index: int) -> bool:
+    """Whether a line inserted before ``lines[index]`` lands in a ``# %% [markdown]`` cell."""
+    markers = [line for line in lines[:index] if line.startswith("# %%")]
+    return bool(markers) and "[markdown]" in markers[-1]
+
+
+def _lesson_of_source(source: LessonSource) -> Lesson:
+    from ..lesson.lessons import find_lesson
+
+    return find_lesson(source.path.parent.parent, source.path.parent.name)
+
+
 # -------------------------------------------------------------------------- Markdown
 
 
@@ -239,6 +303,7 @@ def render_markdown_lesson(source: LessonSource, blocks: list[LessonBlock], reco
     """The lesson's Markdown with every block's recorded output under it."""
     labels = LABELS[source.lang]
     lines = bind_markdown_lines(source.read_text().splitlines(), recorded.values(source.lang))
+    lines = _with_pending_notes_in(lines, source)
     out, cursor = [], 0
     for block in blocks:
         fence_start, fence_end = block.line - 2, block.end_line - 1
@@ -310,7 +375,8 @@ def render_notebook(source: LessonSource, blocks: list[LessonBlock], recorded: R
                     lessons: list[Lesson]) -> nbformat.NotebookNode:
     """The notebook lesson as its page shows it: recorded outputs in the cells, figures as files
     beside the page, outputs in the markup of Markdown lesson pages (nothing is executed)."""
-    return lesson_notebook(lesson_cells(source, blocks, recorded.values(source.lang)), recorded, source.lang,
+    cells = lesson_cells(source, blocks, recorded.values(source.lang), pending_notes=True)
+    return lesson_notebook(cells, recorded, source.lang,
                            prose=lambda text: point_lesson_links(text, lessons, directory_urls=True),
                            for_page=True)
 

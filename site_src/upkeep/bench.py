@@ -117,6 +117,7 @@ def _preview_figures(copy: Path, lesson) -> list[Figure]:
 
     lesson.zh.path.write_text(_prose_edited(lesson.zh.path.read_text(encoding="utf-8"), lesson.format),
                               encoding="utf-8")
+    _leave_en_pending(lesson)
     prose, prose_cpu = refreshed(lesson.zh.path)
     _edit_first_print(lesson.zh.path)
     _edit_first_print(lesson.en.path)
@@ -126,6 +127,17 @@ def _preview_figures(copy: Path, lesson) -> list[Figure]:
     return [Figure("preview: prose edit, its language rebuilt", prose, f"CPU {prose_cpu:.1f} s; target ≤ 3 s"),
             Figure(f"preview: code edit, {lesson.slug} re-run and both rebuilt", code,
                    f"CPU {code_cpu:.1f} s besides the run; the lesson itself ran {run:.1f} s; target ≤ that + 3 s")]
+
+
+def _leave_en_pending(lesson) -> None:
+    """What a contributor does after a zh-only prose edit: the en section left pending (else
+    the preview reports the translation stale, which the benchmark counts as a failed step)."""
+    from ..lesson.translations import load_record, mark_pending, write_record
+
+    record = load_record(lesson.folder.parent)
+    if record is not None:
+        mark_pending(record, lesson, None, None)
+        write_record(lesson.folder.parent, record)
 
 
 def _prose_edited(text: str, lesson_format: str) -> str:

@@ -348,3 +348,69 @@ def test_the_measured_page_weight_is_what_the_browser_loads(reader, site_url):
         reader.remove_listener("response", keep)
         weight = page_weight(SITE, SITE / path / "index.html")
         assert sum(loaded.values()) == weight.total, f"{path}: page_weight counts {weight}, the browser loaded {loaded}"
+
+
+# ------------------------------------------------------------ pending translations
+
+PENDING_ZH = """
+# 待译小课
+
+开场白。
+
+```python
+print("ok")
+```
+
+## 形状
+
+每个张量都有形状。
+"""
+
+
+@pytest.fixture(scope="module")
+def pending_site(tmp_path_factory):
+    """A tiny course built for real, whose zh section `## 形状` changed and whose en is pending since
+    2026-12-01; served like GitHub Pages."""
+    import datetime
+    import threading
+
+    from browser_support import PREFIX
+    from lesson_fixtures import LessonFolder, write_site_config
+
+    from site_src.lesson.translations import mark_pending, mark_synced, write_record
+    from site_src.run.parent import run_lesson
+    from site_src.site.build import build_site, pages_server
+
+    root = tmp_path_factory.mktemp("pending")
+    write_site_config(root)
+    english = PENDING_ZH.replace("待译小课", "Pending mini-lesson").replace("开场白。", "Intro.") \
+        .replace("## 形状", "## Shape").replace("每个张量都有形状。", "Every tensor has a shape.")
+    lesson = LessonFolder(root).markdown("01-demo", PENDING_ZH, english, title="待译小课")
+    record = {}
+    assert mark_synced(record, lesson) == []
+    lesson.zh.path.write_text(lesson.zh.read_text().replace("都有形状。", "都有形状，用 .shape 读出。"), encoding="utf-8")
+    assert len(mark_pending(record, lesson, None, None, datetime.date(2026, 12, 1))) == 1
+    write_record(lesson.folder.parent, record)
+    assert run_lesson(lesson, RecordStore(root / "build" / "records")).failure is None
+    build_site(root)
+    server = pages_server(root / "site", 0, PREFIX)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_pending_section_shows_a_note_on_the_lagging_page_that_leads_to_the_other_language(reader, pending_site):
+    open_page(reader, pending_site, "en/lessons/01-demo/")
+    note = reader.locator("article .lesson-translation-pending")
+    assert note.count() == 1 and note.is_visible()
+    assert note.inner_text().startswith(
+        "This section's English may lag behind the Chinese version, changed on 2026-12-01.")
+    # the note sits in the section it is about: right under its heading
+    assert note.evaluate("node => node.previousElementSibling.id") == "shape"
+    note.locator("a").click()
+    reader.wait_for_load_state("load")
+    assert reader.url.startswith(f"{pending_site}lessons/01-demo/#")
+    assert reader.evaluate("decodeURIComponent(location.hash)") == "#形状"
+    assert reader.locator("article h2#形状").is_visible()
+    assert reader.locator(".lesson-translation-pending").count() == 0  # the zh page is the one that changed

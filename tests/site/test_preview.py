@@ -27,6 +27,7 @@ LESSON = "01-tensors"
     ("lessons/02-autograd/index.py", Plan(("02-autograd",), ("zh",))),
     ("lessons/01-tensors/index.en.md", Plan(("01-tensors",), ("en",))),
     ("lessons/09-datasets/sms.tsv", Plan(("09-datasets",), ("zh", "en"))),
+    ("lessons/translations.json", Plan((), ("zh", "en"))),
     ("docs/glossary.md", Plan((), ("zh",))),
     ("docs/glossary.en.md", Plan((), ("en",))),
     ("docs/stylesheets/lessons.css", Plan((), ("zh", "en"))),
@@ -131,6 +132,25 @@ def test_a_prose_edit_renders_only_its_page_and_keeps_the_nav_and_search_whole(p
     assert "第一段，改过了" in text.replace("\u200b", "")  # jieba splits Chinese words with zero-width spaces
     assert [doc for doc in after if not doc["location"].startswith("lessons/01-markdown/")] == \
         [doc for doc in docs if not doc["location"].startswith("lessons/01-markdown/")]
+
+
+def test_a_section_saved_in_one_language_is_rebuilt_and_shown_stale_beside_it(previewed):
+    root, preview = previewed
+    from site_src.lesson.lessons import discover_lessons
+    from site_src.lesson.translations import mark_synced, write_record
+
+    record = {}
+    for lesson in discover_lessons(root / "lessons"):
+        assert mark_synced(record, lesson) == []
+    write_record(root / "lessons", record)
+    try:
+        zh = _edit(root / "lessons" / "01-markdown" / "index.md", "\n\n", "\n\n只在中文里加的一句。\n\n")
+        problems = preview.refresh(plan_for(root, {zh}))
+        assert any(problem.startswith("lessons/01-markdown/index.md:") and "index.en.md:" in problem
+                   for problem in problems), problems
+        assert "只在中文里加的一句。" in (root / "site" / "lessons" / "01-markdown" / "index.html").read_text(encoding="utf-8")
+    finally:
+        (root / "lessons" / "translations.json").unlink()
 
 
 def test_a_new_title_reaches_the_nav_of_every_page_and_the_home_page(previewed):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import base64
 import dataclasses
+import datetime
 import json
 import subprocess
 import sys
@@ -441,3 +442,50 @@ def test_page_weight_counts_the_html_and_what_it_loads(tmp_path):
     assert weight.missing == ("https://fonts.example/x.css",)
     report, ok = weight_report(tmp_path)
     assert not ok and "links https://fonts.example/x.css" in report
+
+
+# ------------------------------------------------------------ pending translations
+
+
+def _pending_in_en(lesson) -> None:
+    """The zh text of the lesson's first section changed, its en marked pending on 2026-12-01."""
+    from site_src.lesson.translations import load_record, mark_pending, mark_synced, write_record
+
+    record = {}
+    assert mark_synced(record, lesson) == []
+    text = lesson.zh.path.read_text(encoding="utf-8")
+    lesson.zh.path.write_text(text.replace("开场白", "新的开场白"), encoding="utf-8")
+    assert len(mark_pending(record, lesson, None, None, datetime.date(2026, 12, 1))) == 1
+    write_record(lesson.folder.parent, record)
+    assert load_record(lesson.folder.parent)[lesson.slug][1]["pending"] == {"lagging": "en", "since": "2026-12-01"}
+
+
+def test_a_pending_section_shows_the_note_under_its_heading_on_the_lagging_page_only(markdown_lesson):
+    lesson, recorded = markdown_lesson
+    _pending_in_en(lesson)
+    en = render_markdown_lesson(lesson.en, extract_blocks(lesson.en), recorded)
+    note = ('<p class="lesson-translation-pending">This section&#x27;s English may lag behind the Chinese version, '
+            'changed on 2026-12-01. <a href="../../../lessons/03-demo/#演示课">Read this section in Chinese</a></p>')
+    assert "# Demo lesson\n\n" + note + "\n" in en
+    assert '```{ .python data-lesson-block="0" }' in en  # the blocks are where they were
+    zh = render_markdown_lesson(lesson.zh, extract_blocks(lesson.zh), recorded)
+    assert "lesson-translation-pending" not in zh
+
+
+def test_a_pending_section_of_a_notebook_lesson_shows_the_note_in_its_cell(notebook_lesson):
+    from site_src.lesson.translations import mark_pending, mark_synced, write_record
+
+    lesson, recorded = notebook_lesson
+    record = {}
+    assert mark_synced(record, lesson) == []
+    text = lesson.en.path.read_text(encoding="utf-8")
+    lesson.en.path.write_text(text.replace("# # Notebook lesson", "# # A notebook lesson"), encoding="utf-8")
+    assert len(mark_pending(record, lesson, None, None, datetime.date(2026, 12, 2))) == 1
+    write_record(lesson.folder.parent, record)
+    zh = render_notebook(lesson.zh, extract_blocks(lesson.zh), recorded, [lesson])
+    (cell,) = [cell for cell in zh.cells if "lesson-translation-pending" in cell.source]
+    note = '<p class="lesson-translation-pending">本节的中文可能落后于英文版（英文版改于 2026-12-02）。'
+    assert cell.source.startswith("# 笔记本课\n\n" + note)
+    assert 'href="../../en/lessons/04-notebook/#a-notebook-lesson"' in cell.source
+    en = render_notebook(lesson.en, extract_blocks(lesson.en), recorded, [lesson])
+    assert not any("lesson-translation-pending" in cell.source for cell in en.cells)

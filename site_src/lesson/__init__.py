@@ -11,6 +11,7 @@ file:line and what to do. Imports nothing of the other stages.
 - ``parity``    checks that the zh and en files hold the same code;
 - ``links``     checks links, anchors, images and figure alt text;
 - ``glue``      binds ``{{ name }}`` in the prose to values the run recorded (``#| glue:``);
+- ``requirements`` what a lesson needs installed (its imports, at the pinned versions);
 - ``checks``    runs every check that needs no run, in one pass;
 - ``glossary``  reads the glossary; ``new`` scaffolds a lesson in both languages.
 """

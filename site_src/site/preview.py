@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..lesson.checks import static_problems
-from .incremental import BuildMemory
 from ..lesson.lessons import FOLDER_PATTERN, Lesson, discover_lessons
 from ..lesson.problems import LessonError
 from ..run.parent import default_store, run_lesson
 from ..run.sandbox import Limits, SandboxUnavailable, choose
-from .build import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
 from ..run.warm import WarmStart
+from .build import MKDOCS_CONFIGS, PagesHandler, QuietServer, SiteBuildError, build_language, site_prefix
+from .incremental import BuildMemory
 
 EVENTS_PATH = "/__preview__/events"
 STATE_PATH = "/__preview__/state.json"

@@ -13,8 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 from lesson_fixtures import REPO, LessonFolder, write_site_config
 
-from site_src.upkeep.bench import copy_course
 from site_src.site.preview import Plan, Preview, plan_for
+from site_src.upkeep.bench import copy_course
 
 LESSON = "01-tensors"
 

@@ -18,9 +18,9 @@ import nbformat
 import pytest
 from lesson_fixtures import REPO
 
-from site_src.site.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.lesson.extract import extract_blocks
 from site_src.lesson.lessons import discover_lessons, find_lesson
+from site_src.site.downloads import colab_url, download_notebook, download_script, notebook_path
 from site_src.site.mathjax import MathError, typeset
 from site_src.site.notebook_html import tidy_notebook_html
 from site_src.site.page_weight import page_weight, weight_report

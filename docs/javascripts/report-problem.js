@@ -35,7 +35,8 @@
   function issueUrl(link) {
     var body = link.getAttribute("data-body").split("{section}").join(section(link));
     return link.getAttribute("data-issues") +
-      "?title=" + encodeURIComponent(link.getAttribute("data-title")) +
+      "?template=" + encodeURIComponent(link.getAttribute("data-template")) +
+      "&title=" + encodeURIComponent(link.getAttribute("data-title")) +
       "&body=" + encodeURIComponent(body) +
       "&labels=" + encodeURIComponent(link.getAttribute("data-labels"));
   }

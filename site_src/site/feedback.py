@@ -20,6 +20,10 @@ from urllib.parse import quote
 
 SECTION_MARK = "{section}"
 LABEL = "page-problem"
+# The repository turns blank issues off (.github/ISSUE_TEMPLATE/config.yml): the link names this
+# template, which also applies LABEL for a reader who may not set labels (GitHub ignores
+# ``labels=`` from readers without triage rights).
+TEMPLATE = "page-problem.md"
 TEXT = {
     "zh": {
         "link": "报告本页的问题",
@@ -59,8 +63,8 @@ class PageReport:
 
     def issue_url(self, section: str = SECTION_MARK) -> str:
         title, body = self.fields(section)
-        return (f"{self.repo_url.rstrip('/')}/issues/new?title={quote(title, safe='')}"
-                f"&body={quote(body, safe='')}&labels={quote(LABEL, safe='')}")
+        return (f"{self.repo_url.rstrip('/')}/issues/new?template={quote(TEMPLATE, safe='')}"
+                f"&title={quote(title, safe='')}&body={quote(body, safe='')}&labels={quote(LABEL, safe='')}")
 
     def link(self) -> str:
         """The ``<a>``: its href works without script (section: top of the page); the script rebuilds
@@ -75,6 +79,7 @@ class PageReport:
             "data-title": title,
             "data-body": body,
             "data-labels": LABEL,
+            "data-template": TEMPLATE,
             "data-top": TEXT[self.lang]["top"],
         }
         markup = " ".join(f'{name}="{html.escape(value, quote=True)}"' for name, value in attributes.items())

@@ -417,7 +417,7 @@ def test_every_lesson_page_has_a_report_link_naming_lesson_commit_and_torch(buil
     address = urlsplit(link["href"])
     assert f"{address.scheme}://{address.netloc}{address.path}" == "https://github.com/hands-on-pytorch/course/issues/new"
     fields = parse_qs(address.query)
-    assert slug in fields["title"][0] and fields["labels"] == ["page-problem"]
+    assert slug in fields["title"][0] and fields["labels"] == ["page-problem"] and fields["template"] == ["page-problem.md"]
     body = fields["body"][0]
     assert slug in body and BUILT_FROM in body and "torch 2." in body
     assert ("语言：中文" if prefix == "" else "Language: English") in body

@@ -1,4 +1,4 @@
-"""A project's ``.py`` download runs with bare ``python`` in a fresh virtual environment that holds
+"""downloads.py: A project's ``.py`` download runs with bare ``python`` in a fresh virtual environment that holds
 only what the page's install line names (and what those packages require): the line is complete.
 
 No network at test time, and no wheel files here to install from, so the environment is made the

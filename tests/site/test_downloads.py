@@ -1,4 +1,4 @@
-"""downloads.py: A project's ``.py`` download runs with bare ``python`` in a fresh virtual environment that holds
+"""downloads.py: a project's ``.py`` download runs with bare ``python`` in a fresh virtual environment that holds
 only what the page's install line names (and what those packages require): the line is complete.
 
 No network at test time, and no wheel files here to install from, so the environment is made the
@@ -28,7 +28,7 @@ from packaging.requirements import Requirement
 from site_src.lesson.extract import extract_blocks
 from site_src.lesson.lessons import discover_lessons, find_lesson
 from site_src.lesson.requirements import lesson_needs
-from site_src.site.downloads import download_script
+from site_src.site.downloads import download_script, install_cells
 from site_src.site.render import RecordedLesson
 
 PROJECT = "20-bike-sharing"  # 13 s on the recorded run; needs ISLP's data and pandas, not in a bare torch env
@@ -95,3 +95,15 @@ def test_the_project_download_runs_with_bare_python(fresh_python, tmp_path):
     done = subprocess.run([fresh_python, f"{PROJECT}.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env=one_thread)
     assert done.returncode == 0, f"after {time.monotonic() - started:.0f} s:\n{done.stderr[-3000:]}"
+
+
+def test_the_notebooks_install_cell_asks_pip_only_for_what_the_kernel_lacks(fresh_python):
+    """In an environment that has torch and matplotlib but not jieba or snownlp (Colab's case for 21),
+    lesson 21's install cell asks pip for exactly those two, at the pinned versions."""
+    needs = lesson_needs(find_lesson(REPO / "lessons", "21-sentiment-classifier"))
+    _, cell = install_cells(needs, "en")
+    recording = "import subprocess\ncalls = []\nsubprocess.check_call = calls.append\n"
+    done = subprocess.run([fresh_python, "-c", recording + cell.source + "\nprint(calls)"],
+                          capture_output=True, text=True, check=True)
+    (call,) = eval(done.stdout)
+    assert call[1:4] == ["-m", "pip", "install"] and call[4:] == ["jieba==0.42.1", "snownlp==0.12.3"]

@@ -73,7 +73,10 @@ class LessonNeeds:
     @property
     def install_line(self) -> str:
         """``pip install torch==2.14.1 jieba==0.42.1``; a spec the shell would misread (``torch>=2.6``) is put
-        in double quotes, which bash, zsh, cmd and PowerShell all read the same way."""
+        in double quotes, which bash, zsh, cmd and PowerShell all read the same way. Empty where the lesson
+        needs nothing beyond the standard library."""
+        if not self.specs:
+            return ""
         return " ".join(["pip", "install", *(spec if SHELL_SAFE.match(spec) else f'"{spec}"' for spec in self.specs)])
 
 

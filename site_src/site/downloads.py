@@ -125,7 +125,8 @@ def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Les
         note += "\n\n" + verified
     data_files = [path.relative_to(lesson.folder).as_posix() for path in lesson.data_files()]
     install_line = lesson_needs(lesson).install_line
-    note += "\n\n" + labels["install_note"] + f"\n\n`{install_line}`"
+    if install_line:
+        note += "\n\n" + labels["install_note"] + f"\n\n`{install_line}`"
     if data_files:
         note += "\n\n" + labels["download_files"].format(files=", ".join(f"`{name}`" for name in data_files))
     note = "\n".join(f"> {line}" if line else ">" for line in note.splitlines())

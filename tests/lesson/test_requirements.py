@@ -105,3 +105,8 @@ def test_the_static_check_rejects_an_undeclared_import(lessons):
     problems = [str(problem) for problem in static_problems([lesson])]
     assert any(problem.startswith(f"lessons/20-demo/index.md:{line_of(lesson.zh.path, 'import nosuchpackage')}: "
                                   "imports 'nosuchpackage'") for problem in problems), problems
+
+
+def test_a_lesson_of_the_standard_library_alone_has_no_install_line(lessons):
+    lesson = _course(lessons).markdown("01-demo", "```python\nimport math\nprint(math.pi)\n```\n")
+    assert lesson_needs(lesson, distributions=DISTRIBUTIONS).install_line == ""

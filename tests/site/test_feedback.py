@@ -84,6 +84,7 @@ def _fields(address: str) -> dict[str, str]:
 @pytest.mark.parametrize(("prefix", "language"), [("", "语言：中文"), ("en/", "Language: English")])
 def test_the_link_names_the_anchor_the_reader_followed(site, page, prefix, language):
     page.goto((site / prefix / "lessons/01-demo/index.html").as_uri() + "#second-part")
+    assert page.locator(".lesson-meta__install").count() == 0  # the lesson imports nothing: no empty `pip install`
     fields = _fields(_clicked_address(page))
     assert fields["template"] == "page-problem.md" and fields["labels"] == "page-problem"
     assert fields["title"] == ("[01-demo] 页面问题：" + TITLE if prefix == "" else "[01-demo] Page problem: Test")

@@ -13,6 +13,7 @@ file:line and what to do. Imports nothing of the other stages.
 - ``glue``      binds ``{{ name }}`` in the prose to values the run recorded (``#| glue:``);
 - ``translations`` pairs the zh and en prose by section and flags a section whose one side
                   changed since ``lessons/translations.json`` last marked them in sync;
+- ``requirements`` what a lesson needs installed (its imports, at the pinned versions);
 - ``checks``    runs every check that needs no run, in one pass;
 - ``glossary``  reads the glossary; ``new`` scaffolds a lesson in both languages.
 """

@@ -1,8 +1,8 @@
 """Everything about lessons that is decided without running them, in one pass.
 
 Front matter, block syntax in both language files, zh/en parity, links and the prose's
-bound values (``{{ name }}``), and that neither language's prose changed without the other
-(translations.py). Both the
+bound values (``{{ name }}``), that every package a lesson imports is pinned, and that neither
+language's prose changed without the other (translations.py). Both the
 ``check`` command and each lesson's pytest ``check`` item call ``static_problems``.
 """
 
@@ -14,6 +14,7 @@ from .lessons import Lesson, check_front_matter
 from .links import check_links
 from .parity import check_parity
 from .problems import LessonError, Problem
+from .requirements import lesson_needs
 from .translations import check_translations, load_record
 
 
@@ -25,7 +26,7 @@ def static_problems(lessons: list[Lesson], *, translations: bool = True) -> list
     for lesson in lessons:
         broken = [problem for source in lesson.sources.values() for problem in _block_problems(source)]
         # Parity compares blocks, so it is only meaningful once both files parse.
-        problems += broken or check_parity(lesson) + check_placeholders(lesson)
+        problems += broken or check_parity(lesson) + check_placeholders(lesson) + list(lesson_needs(lesson).problems)
         problems += check_links(lesson)
         parsed += [] if broken else [lesson]
     return problems + (translation_problems(parsed) if translations else [])

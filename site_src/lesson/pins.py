@@ -58,6 +58,18 @@ def pinned_version(package: str, pyproject: Path = PYPROJECT) -> str | None:
     return None
 
 
+def pinned_requirements(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """Every ``[project] dependencies`` entry (not the dev extra) by its normalized name:
+    ``{"scikit-image": "scikit-image==0.26.0", …}``, in pyproject.toml's order."""
+    return {normalized_name(_name(dep)): dep.strip() for dep in _read(pyproject)["project"]["dependencies"]}
+
+
+def normalized_name(name: str) -> str:
+    """A distribution's name as PEP 503 compares them: ``PyYAML`` and ``pyyaml``, ``scikit_image``
+    and ``scikit-image`` are the same."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def oldest_torch(pyproject: Path = PYPROJECT) -> str | None:
     """``[tool.course] oldest_torch``, or None where the file or the setting is absent (a test's course)."""
     if not pyproject.exists():

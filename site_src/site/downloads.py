@@ -7,6 +7,10 @@ guarded, shown-only blocks commented), the prose as comments, in jupytext's ``py
 form so that editors open it as a notebook too. Links in the prose point at the site,
 since a downloaded file has no site around it. Colab opens the notebook from the branch
 that the deploy workflow publishes them to (see README, "Downloads and Colab").
+
+Both say, under the title, the ``pip install`` line of what the lesson needs (lesson/requirements.py);
+the notebook's first code cell installs, at those versions, only what the kernel cannot import yet,
+so that Colab keeps its own torch, numpy and pandas and a fresh Jupyter gets what it lacks.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import nbformat
 
 from ..lesson.extract import LessonBlock, module_cell
 from ..lesson.lessons import Lesson, LessonSource
+from ..lesson.requirements import LessonNeeds, lesson_needs
 from .render import (
     LABELS,
     LESSON_LINK,
@@ -49,6 +54,9 @@ def download_notebook(source: LessonSource, blocks: list[LessonBlock], recorded:
     url = page_url(site_url, recorded.lesson)
     notebook = lesson_notebook(cells, recorded, source.lang, prose=lambda text: _portable(text, lessons, url),
                                for_page=False)
+    note_at = next((number for number, cell in enumerate(notebook.cells)
+                    if cell.cell_type == "markdown" and cell.source.startswith("> ")), 0)
+    notebook.cells[note_at + 1:note_at + 1] = install_cells(lesson_needs(recorded.lesson), source.lang)
     nbformat.validate(notebook)
     return json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
@@ -69,6 +77,25 @@ def download_script(source: LessonSource, blocks: list[LessonBlock], recorded: R
     # Only the cells: no jupytext header, so the file starts with the lesson, not metadata.
     notebook.metadata["jupytext"] = {"notebook_metadata_filter": "-all", "cell_metadata_filter": "-all"}
     return jupytext.writes(notebook, fmt="py:percent")
+
+
+def install_cells(needs: LessonNeeds, lang: str) -> list:
+    """A line of prose saying why, and the code cell that pip-installs (at the pinned versions) only
+    the lesson's packages that the kernel cannot import: ``importlib.util.find_spec``, then pip run by
+    the kernel's own Python (``%pip`` would tie the cell to IPython; this also runs under plain python)."""
+    missing = {requirement.module: requirement.spec for requirement in needs.requirements}
+    if not missing:
+        return []
+    code = "\n".join([
+        "import importlib.util, subprocess, sys",
+        "",
+        f"needed = {json.dumps(missing, indent=4)}",
+        "missing = [spec for module, spec in needed.items() if importlib.util.find_spec(module) is None]",
+        "if missing:",
+        '    subprocess.check_call([sys.executable, "-m", "pip", "install", *missing])',
+    ])
+    return [nbformat.v4.new_markdown_cell(LABELS[lang]["install_cell"], id="install-why"),
+            nbformat.v4.new_code_cell(code, id="install")]
 
 
 def colab_url(repo_url: str, branch: str, notebook_path: str) -> str:
@@ -97,6 +124,9 @@ def _download_cells(source: LessonSource, blocks: list[LessonBlock], lesson: Les
     if verified:
         note += "\n\n" + verified
     data_files = [path.relative_to(lesson.folder).as_posix() for path in lesson.data_files()]
+    install_line = lesson_needs(lesson).install_line
+    if install_line:
+        note += "\n\n" + labels["install_note"] + f"\n\n`{install_line}`"
     if data_files:
         note += "\n\n" + labels["download_files"].format(files=", ".join(f"`{name}`" for name in data_files))
     note = "\n".join(f"> {line}" if line else ">" for line in note.splitlines())

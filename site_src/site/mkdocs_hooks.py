@@ -18,6 +18,7 @@ build time (site_src/site/mathjax.py).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import platform
 from pathlib import Path
@@ -34,10 +35,12 @@ from ..lesson.glossary import glossary_table, load_glossary
 from ..lesson.glue import check_values
 from ..lesson.lessons import Lesson, discover_lessons, front_matter_text, read_front_matter
 from ..lesson.problems import LessonError, Problem
+from ..lesson.requirements import lesson_needs
 from ..lesson.translations import load_record
 from ..run.publish import ALLOWED_TEXT, OUTPUT_TYPES
 from ..run.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
 from .downloads import colab_url, download_notebook, download_script, notebook_path
+from .feedback import PageReport, build_commit
 from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from .notebook_html import tidy_notebook_html
@@ -53,6 +56,7 @@ from .render import (
     render_markdown_lesson,
     render_notebook,
     verified_on,
+    verified_torch,
 )
 
 # nav entries that the hook replaces with pages: core lessons, then projects (order >= 20).
@@ -169,8 +173,10 @@ def on_page_content(html: str, page, config, files) -> str:
         blocks = extract_blocks(lesson.sources[lang])
         if lesson.format == "notebook":
             html = tidy_notebook_html(html, blocks, LABELS[lang])
-        stamp = verified_on(_recorded(lesson, _root(config), bool(config.extra.get("preview"))), lang)
-        html = _after_title(html, lesson_header(lesson, lessons, lang, _colab(lesson, lang, config), stamp))
+        recorded = _recorded(lesson, _root(config), bool(config.extra.get("preview")))
+        header = lesson_header(lesson, lessons, lang, _colab(lesson, lang, config), verified_on(recorded, lang),
+                               lesson_needs(lesson).install_line, _report_link(lesson, lang, page, recorded, config))
+        html = _after_title(html, header)
         html += copy_data(lesson, blocks, lang)
     if has_math(html):
         try:
@@ -278,6 +284,21 @@ def _after_title(html: str, extra: str) -> str:
     """``extra`` right after the page's first ``<h1>`` (or first, if the page has none)."""
     end = html.find("</h1>")
     return html[:end + 5] + extra + html[end + 5:] if end >= 0 else extra + html
+
+
+def _report_link(lesson: Lesson, lang: str, page, recorded: RecordedLesson, config) -> str:
+    """The "report a problem with this page" link (none where mkdocs.yml names no repo_url)."""
+    if not config.repo_url:
+        return ""
+    report = PageReport(repo_url=config.repo_url, slug=lesson.slug, title=read_front_matter(lesson.sources[lang]).title,
+                        lang=lang, url=page.canonical_url or page.url, commit=_commit(_root(config)),
+                        torch=verified_torch(recorded))
+    return report.link()
+
+
+@functools.cache
+def _commit(root: Path) -> str:
+    return build_commit(root)
 
 
 def _colab(lesson: Lesson, lang: str, config) -> str | None:

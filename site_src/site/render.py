@@ -64,6 +64,10 @@ LABELS = {
         "download_files": "运行前，把这些文件放在同一个文件夹里（在课程页面上可以下载）：{files}",
         "translation_pending": "本节的中文可能落后于英文版（英文版改于 {date}）。",
         "translation_link": "阅读英文版的这一节",
+        "install": "这一课需要的包（测试时的版本）：",
+        "install_note": "在自己的电脑上运行前，先安装这一课需要的包（测试时的版本）：",
+        "install_cell": "下面这段只安装这一课需要、而当前环境里还没有的包（测试时的版本）；"
+                        "已经装好的不动，所以 Colab 自带的 torch、numpy、pandas 保持原样。",
     },
     "en": {
         "raises": "Common mistake: this code raises {name} (on purpose)",
@@ -100,6 +104,11 @@ LABELS = {
         "download_files": "Before running, put these files in the same folder (download them from the lesson page): {files}",
         "translation_pending": "This section's English may lag behind the Chinese version, changed on {date}.",
         "translation_link": "Read this section in Chinese",
+        "install": "Packages this lesson needs (the tested versions): ",
+        "install_note": "Before running it on your own computer, install the packages this lesson needs (the tested versions):",
+        "install_cell": "The next cell installs only the packages this lesson needs that this environment cannot import yet "
+                        "(at the tested versions); what is already installed is left alone, so Colab keeps its own torch, "
+                        "numpy and pandas.",
     },
 }
 FIGURES_FOLDER = "figures"
@@ -475,9 +484,10 @@ def _html_output(markup: str):
 
 
 def lesson_header(lesson: Lesson, lessons: list[Lesson], lang: str, colab_url: str | None,
-                  verified: str = "") -> str:
+                  verified: str = "", install_line: str = "", report_link: str = "") -> str:
     """The strip under a lesson's title: time, prerequisites (linked), GPU, the torch it needs
-    (if newer than the course's oldest), downloads, and what the recorded runs ran on."""
+    (if newer than the course's oldest), downloads, what the recorded runs ran on, the ``pip install``
+    line of what the lesson needs (a line of its own, to copy) and the "report a problem" link."""
     labels = LABELS[lang]
     matter = read_front_matter(lesson.sources[lang])
     by_slug = {other.slug: other for other in lessons}
@@ -498,6 +508,11 @@ def lesson_header(lesson: Lesson, lessons: list[Lesson], lang: str, colab_url: s
     spans = "".join(f'<span class="lesson-meta__item">{item}</span>' for item in items)
     if verified:
         spans += f'<span class="lesson-meta__item lesson-meta__verified">{html.escape(verified)}</span>'
+    if install_line:
+        spans += (f'<span class="lesson-meta__item lesson-meta__install">{html.escape(labels["install"])}'
+                  f'<code>{html.escape(install_line)}</code></span>')
+    if report_link:
+        spans += f'<span class="lesson-meta__item lesson-meta__report">{report_link}</span>'
     return f'<div class="lesson-meta">{spans}</div>'
 
 
@@ -513,6 +528,11 @@ def verified_on(recorded: RecordedLesson, lang: str) -> str:
     if recorded.gpu_record is not None:
         parts.append(_run_stamp(labels["verified_gpu"], recorded.gpu_record, labels))
     return labels["verified"] + labels["verified_separator"].join(parts)
+
+
+def verified_torch(recorded: RecordedLesson) -> str:
+    """The torch version the CPU run (whose outputs the page shows) ran with, or "?"."""
+    return _environment_fields(recorded.record.get("environment", {}), recorded.record.get("versions", {}))["torch"]
 
 
 def _run_stamp(template: str, record: dict, labels: dict) -> str:

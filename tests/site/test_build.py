@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -82,6 +83,7 @@ print("notebook on a GPU")
 # A project whose block writes a file for the reader to download (a generated MIDI file, say).
 PROJECT_CODE = """```python
 import os
+import jieba
 print('project')
 os.makedirs("outputs")
 with open("outputs/tune.mid", "wb") as file:
@@ -96,6 +98,9 @@ def _english(text: str) -> str:
             .replace("练习：", "Exercise:")
             .replace("见[自动求导](../02-notebook/index.py)", "See [autograd](../02-notebook/index.en.py)")
             .replace("回到[张量](../01-markdown/index.md)", "Back to [tensors](../01-markdown/index.en.md)"))
+
+
+BUILT_FROM = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +120,11 @@ def built_site(tmp_path_factory) -> Path:
     gpu_store = RecordStore(root / "build" / "records-cuda")
     _gpu_record(store, gpu_store, markdown, "GPU 输出 H200\n")  # fresh: shown
     _gpu_record(store, gpu_store, notebook, "STALE GPU OUTPUT\n", source_key="0" * 20)  # older code: never shown
-    build_site(root)
+    os.environ["GITHUB_SHA"] = BUILT_FROM  # what CI sets; the report link names the commit
+    try:
+        build_site(root)
+    finally:
+        del os.environ["GITHUB_SHA"]
     return root / "site"
 
 
@@ -389,3 +398,43 @@ def test_a_file_a_block_wrote_into_outputs_is_a_download_under_the_block(built_s
     assert link is not None and link["href"] == "outputs/tune.mid" and link.has_attr("download")
     assert link.find_parent("p").find_previous("pre").get_text().strip() == "project"  # under the block's output
     assert (built_site / prefix / "lessons/20-project/outputs/tune.mid").read_bytes() == b"MThd"
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+@pytest.mark.parametrize(("slug", "install"), [("01-markdown", "pip install matplotlib==3.11.2"),
+                                               ("02-notebook", "pip install matplotlib==3.11.2"),
+                                               ("20-project", "pip install jieba==0.42.1")])
+def test_every_lesson_page_shows_the_install_line_of_what_it_imports(built_site, prefix, slug, install):
+    page = BeautifulSoup((built_site / prefix / f"lessons/{slug}/index.html").read_text(encoding="utf-8"), "html.parser")
+    (line,) = page.select(".lesson-meta .lesson-meta__install code")
+    assert line.get_text() == install
+    script = (built_site / prefix / f"lessons/{slug}/{slug}.py").read_text(encoding="utf-8")
+    assert f"# > `{install}`" in script[:script.index("\n# %%\n")]  # in the header note, before the first code cell
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_the_notebook_download_first_installs_what_the_kernel_lacks(built_site, prefix):
+    notebook = nbformat.read(built_site / prefix / "lessons/20-project/20-project.ipynb", as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code[0].id == "install" and '"jieba": "jieba==0.42.1"' in code[0].source
+    assert "find_spec" in code[0].source and "pip" in code[0].source
+    why = notebook.cells[notebook.cells.index(code[0]) - 1]
+    assert why.cell_type == "markdown" and ("Colab" in why.source)
+
+
+@pytest.mark.parametrize(("prefix", "link_text"), [("", "报告本页的问题"), ("en/", "Report a problem with this page")])
+@pytest.mark.parametrize("slug", ["01-markdown", "02-notebook", "20-project"])
+def test_every_lesson_page_has_a_report_link_naming_lesson_commit_and_torch(built_site, prefix, link_text, slug):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = BeautifulSoup((built_site / prefix / f"lessons/{slug}/index.html").read_text(encoding="utf-8"), "html.parser")
+    (link,) = page.select("a.lesson-report")
+    assert link.get_text() == link_text and link["target"] == "_blank"
+    address = urlsplit(link["href"])
+    assert f"{address.scheme}://{address.netloc}{address.path}" == "https://github.com/hands-on-pytorch/course/issues/new"
+    fields = parse_qs(address.query)
+    assert slug in fields["title"][0] and fields["labels"] == ["page-problem"] and fields["template"] == ["page-problem.md"]
+    body = fields["body"][0]
+    assert slug in body and BUILT_FROM in body and "torch 2." in body
+    assert ("语言：中文" if prefix == "" else "Language: English") in body
+    assert "{section}" in link["data-body"]  # what the page's script fills with the reader's section

@@ -96,8 +96,10 @@ class Sandbox:
     def describe(self) -> str:
         """One line for the start of a run: what isolates the lessons here."""
         if self.enabled:
+            user = "a user of their own" if os.geteuid() == 0 else "this user"
             return ("lesson sandbox: bubblewrap (read-only filesystem outside the working directory, "
-                    "no network, private /tmp, limits on memory, processes and output)")
+                    f"no network, private /tmp, seccomp, lessons run as {user}; limits on output, "
+                    "and on memory and processes per process, not per lesson: no cgroup)")
         return (f"lesson sandbox: NONE ({self.reason}); lessons run with Python-level guards only, "
                 f"which lesson code can step around — {SETUP_HINT}")
 

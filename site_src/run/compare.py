@@ -31,8 +31,12 @@ from .records import RecordStore, source_key
 # Words that name the device or the build, not results: dropped before numbers are read.
 EXPECTED_DIFFERENCES = re.compile(r"device='[^']*'|cuda:\d+|\b\d+\.\d+\.\d+(?:\.\w+)?\+\w+\b")
 # A number followed by a unit of time: how long something took here, different on every run.
-DURATION = re.compile(r"\d+(?:\.\d+)?(?=\s?(?:ms|s)(?![A-Za-z])|\s?(?:毫秒|秒))")
+# The spaces before a duration go with it: a table that pads its numbers to a width (`{ms:7.2f}`)
+# pads 9.87 and 10.23 differently, and that is the duration changing, not the output.
+DURATION = re.compile(r" *\d+(?:\.\d+)?(?=\s?(?:ms|s)(?![A-Za-z])|\s?(?:毫秒|秒))")
 DURATION_GLUE_SUFFIX = "_seconds"
+# torch's log lines (glog style) start with the level, the date, the time and the pid: `W1207 00:12:09.655000 19 `.
+LOG_PREFIX = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ ", re.M)
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 RELATIVE_TOLERANCE, ABSOLUTE_TOLERANCE = 1e-3, 1e-5
 
@@ -42,7 +46,8 @@ def numbers_in(text: str) -> list[float]:
 
 
 def without_durations(text: str) -> str:
-    return DURATION.sub("<duration>", text)
+    """The text with its durations, and the time and pid that torch's log lines start with, left out."""
+    return LOG_PREFIX.sub("<log> ", DURATION.sub("<duration>", text))
 
 
 def compare_runs(lesson: Lesson, cpu: RecordStore, gpu: RecordStore) -> list[Problem]:

@@ -517,3 +517,19 @@ def test_figures_and_files_differ_whichever_way_their_bytes_sort_and_equal_ones_
     expected = ["block 2 (line 7), figure x-b01-1.png: the images differ",
                 "block 2 (line 7), file outputs/song.mid: the contents differ"]
     assert record_differences(record, first, record, second) == record_differences(record, second, record, first) == expected
+
+
+def test_a_duration_padded_to_a_width_is_the_same_output_whatever_its_digits():
+    from site_src.run.compare import without_durations
+
+    assert without_durations("median    9.87 ms") == without_durations("median   10.23 ms")
+    assert without_durations("took 3 s, 12 samples") != without_durations("took 3 s, 13 samples")
+
+
+def test_the_time_and_pid_of_torchs_log_lines_are_not_output():
+    from site_src.run.compare import without_durations
+
+    warm = "W1207 00:12:09.655000 19 torch/utils/cpp_extension.py:183] No CUDA runtime is found\n"
+    cold = "W1207 00:12:56.749000 1 torch/utils/cpp_extension.py:183] No CUDA runtime is found\n"
+    assert without_durations(warm) == without_durations(cold)
+    assert without_durations(warm) != without_durations(cold.replace("No CUDA", "A CUDA"))

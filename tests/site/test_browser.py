@@ -276,8 +276,8 @@ def _outputs_by_block(notebook) -> dict[int, dict]:
     """Each code cell's outputs in the record's terms: stdout, stderr, error, figures (PNG bytes)."""
     found = {}
     for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
+        if cell.cell_type != "code" or not cell.id.startswith("lesson-block-"):
+            continue  # the install cell at the top is the download's own, not a block of the lesson
         index = int(cell.id.removeprefix("lesson-block-"))
         outputs = {"stdout": "", "stderr": "", "error": "", "figures": []}
         for output in cell.outputs:

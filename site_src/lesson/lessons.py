@@ -155,18 +155,30 @@ FIELD_TYPES = {
 REQUIRED_FIELDS = ("title", "summary", "order", "time")
 
 
+def header_end(lines: list[str], fence: str) -> int:
+    """The index of the first line after a header opened and closed by `fence` lines (``---``
+    front matter, ``# ---`` jupytext header); 0 if the file does not start with a closed one."""
+    if lines and lines[0].rstrip() == fence:
+        for number, line in enumerate(lines[1:], start=1):
+            if line.rstrip() == fence:
+                return number + 1
+    return 0
+
+
+def front_matter_of(text: str, file_format: str) -> str | None:
+    """The YAML text of the front matter at the top of a lesson file's `text`, or None."""
+    lines = text.splitlines()
+    prefix = "" if file_format == "markdown" else "# "
+    end = header_end(lines, prefix + "---")
+    if not end:
+        return None
+    return "\n".join(line[len(prefix):] if line.startswith(prefix) else line.lstrip("#") for line in lines[1:end - 1])
+
+
 def front_matter_text(source: LessonSource) -> tuple[str, int] | None:
     """The YAML text of the front matter and the file line where it starts, or None."""
-    lines = source.read_text().splitlines()
-    prefix = "" if source.format == "markdown" else "# "
-    if not lines or lines[0].rstrip() != prefix + "---":
-        return None
-    body = []
-    for line in lines[1:]:
-        if line.rstrip() == prefix + "---":
-            return "\n".join(body), 2
-        body.append(line[len(prefix):] if line.startswith(prefix) else line.lstrip("#"))
-    return None
+    text = front_matter_of(source.read_text(), source.format)
+    return None if text is None else (text, 2)
 
 
 def read_front_matter(source: LessonSource) -> FrontMatter:

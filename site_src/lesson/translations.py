@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .extract import PYTHON_FENCE_LANGUAGES
-from .lessons import LANGUAGES, Lesson, LessonSource
+from .lessons import LANGUAGES, Lesson, LessonSource, front_matter_of, header_end
 from .problems import Problem
 
 RECORD_NAME = "translations.json"
@@ -102,17 +102,11 @@ def _sections_of_text(file_format: str, text: str) -> tuple[Section, ...]:
 def _front_matter_prose(file_format: str, text: str) -> str:
     """The front matter's title and summary, one a line ("" where it cannot be read: the front
     matter check reports that)."""
-    prefix = "" if file_format == "markdown" else "# "
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != prefix + "---":
+    front = front_matter_of(text, file_format)
+    if front is None:
         return ""
-    body = []
-    for line in lines[1:]:
-        if line.rstrip() == prefix + "---":
-            break
-        body.append(line[len(prefix):] if line.startswith(prefix) else line.lstrip("#"))
     try:
-        matter = yaml.safe_load("\n".join(body))
+        matter = yaml.safe_load(front)
     except yaml.YAMLError:
         return ""
     if not isinstance(matter, dict):
@@ -137,7 +131,7 @@ def _markdown_lines(file_format: str, text: str) -> list[tuple[int, str]]:
 
 def _notebook_cells(lines: list[str]) -> list[tuple[str, int, list[tuple[int, str]]]]:
     """(kind, marker line, numbered lines) of each ``# %%`` cell; code before any marker is a cell too."""
-    start = _after_notebook_header(lines)
+    start = header_end(lines, "# ---")
     cells = [("code", start + 1, [])]
     for number, line in enumerate(lines[start:], start=start + 1):
         if line.startswith("# %%"):
@@ -145,14 +139,6 @@ def _notebook_cells(lines: list[str]) -> list[tuple[str, int, list[tuple[int, st
         else:
             cells[-1][2].append((number, line))
     return cells
-
-
-def _after_notebook_header(lines: list[str]) -> int:
-    if lines and lines[0].rstrip() == "# ---":
-        for number, line in enumerate(lines[1:], start=1):
-            if line.rstrip() == "# ---":
-                return number + 1
-    return 0
 
 
 # Only the block structure matters (headings, fences): inline parsing would be 60 % of the time.

@@ -25,7 +25,7 @@ import nbformat
 
 from ..lesson.extract import LessonBlock, module_cell
 from ..lesson.glue import NOT_RUN_ON_GPU, NotRunOnGpu, bind_markdown_lines, bind_prose, gpu_bound_names, recorded_values
-from ..lesson.lessons import Lesson, LessonSource, read_front_matter
+from ..lesson.lessons import Lesson, LessonSource, header_end, read_front_matter
 from ..lesson.translations import PendingNote
 from ..lesson.translations import pending_notes as translation_notes
 from ..run.records import OUTPUTS_FOLDER
@@ -221,7 +221,7 @@ def lesson_cells(source: LessonSource, blocks: list[LessonBlock], values: dict, 
     ``pending_notes``: a notebook's sections whose translation is pending get their note (pages only)."""
     if source.format == "markdown":
         lines = bind_markdown_lines(source.read_text().splitlines(), values)
-        cells, cursor = [], _after_front_matter(lines)
+        cells, cursor = [], header_end(lines, "---")
         for block in blocks:
             cells.append(Cell("markdown", "\n".join(lines[cursor:block.line - 2]).strip("\n")))
             cells.append(Cell("code", block.code, block))
@@ -239,15 +239,6 @@ def lesson_cells(source: LessonSource, blocks: list[LessonBlock], values: dict, 
             block = next(code_blocks)
             cells.append(Cell("code", block.code, block))
     return cells
-
-
-def _after_front_matter(lines: list[str]) -> int:
-    """The index of the first line after a ``---`` front matter block (0 if there is none)."""
-    if lines and lines[0].rstrip() == "---":
-        for number, line in enumerate(lines[1:], start=1):
-            if line.rstrip() == "---":
-                return number + 1
-    return 0
 
 
 # ------------------------------------------------------------------ pending translations

@@ -256,9 +256,9 @@ def _why_not(bwrap: str | None, prlimit: str | None, setpriv: str | None, setfac
         return "`bwrap` is not installed (Debian/Ubuntu package `bubblewrap`)"
     if prlimit is None or (setpriv is None and os.geteuid() == 0):
         return "`prlimit` or `setpriv` is not installed (package `util-linux`)"
-    if setfacl is None and os.geteuid() == 0 and closed_folders_on_the_way([Path(sys.executable), PACKAGE_ROOT]):
-        return ("running as root, lessons run as a user of their own, which must pass through "
-                f"{', '.join(closed_folders_on_the_way([Path(sys.executable), PACKAGE_ROOT]))}: "
+    closed = closed_folders_on_the_way([Path(sys.executable), PACKAGE_ROOT]) if setfacl is None and os.geteuid() == 0 else []
+    if closed:
+        return (f"running as root, lessons run as a user of their own, which must pass through {', '.join(closed)}: "
                 "`setfacl` is not installed (package `acl`)")
     problem = seccomp_problem()
     if problem:

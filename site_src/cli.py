@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     shard.add_argument("--measured", action="store_true",
                        help="after the run: print this shard's expected and measured seconds (Markdown) instead")
     shard.add_argument("--update", action="store_true", help="rewrite lessons/durations.json from build/records/")
+    shard.add_argument("--prune-records", action="store_true",
+                       help="after the run: delete the records in build/records/ of the lessons other shards run, "
+                            "so that this shard uploads only its own")
+    commands.add_parser("records-key", help="one hash of every lesson's record key (CI names its records cache by it)")
     translations = commands.add_parser(
         "translations", help="per lesson, the sections whose zh and en are in sync, stale or pending "
                              "(lessons/translations.json); fails if one is stale")
@@ -249,6 +253,7 @@ def cmd_shard(args) -> int:
         load_durations,
         measured_summary,
         plan_summary,
+        prune_records,
         recorded_durations,
         write_durations,
     )
@@ -269,11 +274,23 @@ def cmd_shard(args) -> int:
     if args.measured:
         print(measured_summary(mine, expected, records_dir), end="")
         return 0
+    if args.prune_records:
+        removed = prune_records(records_dir, keep=mine.slugs)
+        print(f"shard {args.index} of {args.count}: kept the records of its {len(mine.slugs)} lessons, "
+              f"removed {len(removed)} of other shards' lessons")
+        return 0
     if args.summary:
         with args.summary.open("a", encoding="utf-8") as summary:
             summary.write(plan_summary(shards, expected, args.index))
     for slug in mine.slugs:
         print(f"lessons/{slug}")
+    return 0
+
+
+def cmd_records_key(args) -> int:
+    from .run.records import course_key
+
+    print(course_key(discover_lessons(args.root / "lessons")))
     return 0
 
 
@@ -361,5 +378,5 @@ COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
     "compare": cmd_compare, "newest": cmd_newest, "shard": cmd_shard, "mutate": cmd_mutate,
-    "preview": cmd_preview, "translations": cmd_translations,
+    "preview": cmd_preview, "translations": cmd_translations, "records-key": cmd_records_key,
 }

@@ -231,6 +231,9 @@ PINNED_ACTIONS = {
     "actions/download-artifact": ("v7.0.0", "37930b1c2abaa49bbe596cd826c3c89aef350131"),
     "actions/upload-pages-artifact": ("v5.0.0", "fc324d3547104276b827a68afc52ff2a11cc49c9"),
     "actions/deploy-pages": ("v5.0.0", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128"),
+    # v5.0.5, not v5.0.0: the first Node 24 release that also has the punycode and 429 fixes.
+    "actions/cache/restore": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
+    "actions/cache/save": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
 }
 
 
@@ -276,7 +279,7 @@ def test_pull_request_runs_cancel_superseded_runs_but_deploys_do_not():
         assert ci()["jobs"][job_id]["concurrency"]["cancel-in-progress"] is False
 
 
-def github_if(expression: str, context: dict) -> bool:
+def github_if(expression: str, context: dict, matrix: dict | None = None) -> bool:
     """Evaluate a job's `if:` the way GitHub does, for the operators our gates use (==, !=, &&,
     ||, contains(), `labels.*.name`); a property an event lacks reads as null."""
 
@@ -290,7 +293,7 @@ def github_if(expression: str, context: dict) -> bool:
     assert "!" not in python.replace("!=", ""), f"extend github_if for: {expression}"
     labels = [label["name"] for label in context["event"].get("pull_request", {}).get("labels", [])]
     return bool(eval(python, {"github": Context(context), "_labels": labels,  # noqa: S307 (our own workflow's text)
-                               "contains": lambda items, item: item in items}))
+                               "matrix": Context(matrix or {}), "contains": lambda items, item: item in items}))
 
 
 def github_event(event_name: str, action: str | None = None, labels: tuple = (), label: str | None = None,
@@ -407,7 +410,7 @@ def test_the_gpu_workflow_runs_on_main_on_a_schedule_and_on_approved_pull_reques
     assert "workflow_call" in events and "push" not in events and events["schedule"]
     gpu = ci()["jobs"]["gpu"]
     assert gpu["if"] == ("github.ref == 'refs/heads/main' && github.event_name != 'pull_request' "
-                         "&& !inputs.skip-gpu")
+                         "&& github.event_name != 'schedule' && !inputs.skip-gpu")  # the weekly CI run: no GPU
     assert "secrets" not in gpu and gpu["permissions"] == {"contents": "read", "actions": "read"}
     assert triggers(ci())["workflow_dispatch"]["inputs"]["skip-gpu"]["default"] is False
     assert "labeled" in events["pull_request"]["types"]
@@ -602,7 +605,7 @@ def test_the_site_is_uploaded_for_reviewers_and_deployed_from_main_only():
     main_only = "github.ref == 'refs/heads/main' && github.event_name != 'pull_request'"
     assert pages["uses"].startswith("actions/upload-pages-artifact@") and pages["if"] == main_only
     deploy = jobs["deploy"]
-    assert deploy["if"].endswith(f"&& {main_only} }}}}")
+    assert deploy["if"].endswith(f"&& {main_only} && github.event_name != 'schedule' }}}}")
     assert deploy["environment"]["name"] == "github-pages"
     assert [step["uses"].split("@")[0] for step in deploy["steps"] if "uses" in step] == ["actions/deploy-pages"]
     assert jobs["notebooks"]["if"].endswith(f"&& {main_only} }}}}") and jobs["notebooks"]["needs"] == "deploy"
@@ -759,7 +762,7 @@ def test_the_pinned_shards_run_every_lesson_exactly_once_dealt_by_duration(tmp_p
     longest = max(durations, key=durations.get)
     assert [f"lessons/{longest}" in words for words in ran].count(True) == 1
     assert summary.count("### Lesson shards, dealt by recorded duration") == len(entries)
-    assert summary.count("pytest ran this shard's lessons in") == len(entries)
+    assert summary.count("pytest took") == len(entries)
     assert "| **0** (this job) |" in summary and "expected and measured" in summary
 
 
@@ -1088,3 +1091,92 @@ def test_the_pull_request_template_asks_for_both_languages_and_a_real_run():
     text = (REPO / ".github" / "pull_request_template.md").read_text(encoding="utf-8")
     for needed in ("make test", "make test LESSON=", "index.en.md", "- [ ]"):
         assert needed in text, f"the pull-request template should mention {needed!r}"
+
+
+# ── Records carried between runs (the records cache) ─────────────────────────────────
+
+
+def cache_steps(kind: str) -> list[tuple[str, str, dict]]:
+    return [(file_name, job_id, step) for file_name, job_id, step in all_steps()
+            if step.get("uses", "").startswith(f"actions/cache/{kind}@")]
+
+
+EVENTS = {
+    "pull request": {"event_name": "pull_request", "ref": "refs/pull/7/merge", "event": {"pull_request": {}}},
+    "push to main": {"event_name": "push", "ref": "refs/heads/main", "event": {}},
+    "weekly run": {"event_name": "schedule", "ref": "refs/heads/main", "event": {}},
+    "push to a branch": {"event_name": "push", "ref": "refs/heads/topic", "event": {}},
+}
+
+
+def runs_in(step: dict, event: str, matrix: dict | None = None) -> bool:
+    condition = step.get("if", "true").removeprefix("${{").removesuffix("}}")
+    condition = condition.replace("!cancelled()", "True").replace("!inputs.skip-gpu", "True")
+    return github_if(condition, EVENTS[event], matrix) if condition != "true" else True
+
+
+def test_no_job_uses_the_cache_action_that_saves_by_itself_at_the_end():
+    # actions/cache saves in its post step on any event, pull requests included: only restore + save.
+    assert not [step for _, _, step in all_steps() if step.get("uses", "").startswith("actions/cache@")]
+
+
+@pytest.mark.parametrize("torch", ["pinned", "oldest"])
+def test_a_pull_request_restores_the_records_cache_and_never_saves_one(torch):
+    (restore,) = [step for file_name, job_id, step in cache_steps("restore") if job_id == "lessons"]
+    assert restore["with"]["path"] == "build/records/"
+    assert runs_in(restore, "pull request", {"torch": torch})
+    saves = cache_steps("save")
+    assert saves, "main must save the records cache"
+    for file_name, job_id, step in saves:
+        assert not runs_in(step, "pull request", {"torch": torch}), f"{file_name}: {job_id}: a pull request saves a cache"
+        assert not runs_in(step, "push to a branch", {"torch": torch}), f"{file_name}: {job_id}: only main saves"
+
+
+def test_main_saves_every_shards_records_from_the_site_job_and_the_oldest_torch_its_own():
+    saves = {(job_id, step["with"]["key"]) for _, job_id, step in cache_steps("save")}
+    assert {job_id for job_id, _ in saves} == {"site", "lessons"}
+    for _, job_id, step in cache_steps("save"):
+        assert step["with"]["path"] == "build/records/"
+        assert step["with"]["key"].endswith("-${{ github.run_id }}")  # a new entry per run: entries never collide
+        if job_id == "site":
+            assert runs_in(step, "push to main") and runs_in(step, "weekly run")
+        else:
+            assert runs_in(step, "push to main", {"torch": "oldest"})
+            assert not runs_in(step, "push to main", {"torch": "pinned"})  # the site job saves the pinned ones
+    site_steps = [step.get("name", "") for step in ci()["jobs"]["site"]["steps"]]
+    (save,) = [step for _, job_id, step in cache_steps("save") if job_id == "site"]
+    assert site_steps.index("Check the records are fresh") < site_steps.index(save["name"])
+
+
+def test_the_weekly_run_restores_no_cache_and_neither_runs_the_gpu_job_nor_deploys():
+    assert "schedule" in triggers(ci())
+    (restore,) = [step for _, job_id, step in cache_steps("restore") if job_id == "lessons"]
+    assert not runs_in(restore, "weekly run", {"torch": "pinned"})
+    assert runs_in(restore, "push to main", {"torch": "pinned"})
+    jobs = ci()["jobs"]
+    assert not runs_in(jobs["gpu"], "weekly run") and runs_in(jobs["gpu"], "push to main")
+    deploy = {**jobs["deploy"], "if": jobs["deploy"]["if"].replace("needs.site.result == 'success'", "True")}
+    assert not runs_in(deploy, "weekly run") and runs_in(deploy, "push to main")
+
+
+def test_restores_and_saves_agree_on_the_cache_name():
+    (restore,) = [step for _, job_id, step in cache_steps("restore") if job_id == "lessons"]
+    named = step_named(ci()["jobs"]["lessons"], "Name the records cache")["run"]
+    assert "records-cpu-$COURSE_TORCH-$(python -m site_src records-key)" in named
+    prefixes = restore["with"]["restore-keys"].splitlines()
+    assert prefixes == ["${{ steps.records.outputs.key }}-", "records-cpu-${{ matrix.torch }}-"]
+    site_named = step_named(ci()["jobs"]["site"], "Name the records cache")["run"]
+    assert "records-cpu-pinned-$(python -m site_src records-key)" in site_named
+    for _, _, save in cache_steps("save"):
+        assert save["with"]["key"].startswith("${{ steps.records.outputs.key }}-")
+
+
+def test_each_shard_runs_its_lessons_warm_checked_writes_its_summary_and_uploads_only_its_records():
+    job = ci()["jobs"]["lessons"]
+    run = step_named(job, "Run this shard's lessons")["run"]
+    assert '--warm-check --lesson-summary "$GITHUB_STEP_SUMMARY"' in run
+    names = [step.get("name", "") for step in job["steps"]]
+    prune = step_named(job, "Keep only this shard's records")
+    assert "--prune-records" in prune["run"] and prune["if"] == "matrix.torch == 'pinned'"
+    assert names.index("Run this shard's lessons") < names.index(prune["name"]) < names.index("Upload this shard's records")
+    assert names.index("Restore main's lesson records (not on the weekly full run)") < names.index("Run this shard's lessons")

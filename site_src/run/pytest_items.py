@@ -7,6 +7,7 @@ none of the pipeline's own frames: the contributor sees only what they wrote.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,10 @@ class LessonRunItem(_LessonItem):
         if outcome.failure:
             raise LessonProblem(outcome.failure)
         if outcome.warm and config.getoption("warm_check"):
+            self.user_properties.append(("lesson-cold-checked", True))
+            started = time.perf_counter()
             check_cold_start(outcome, store, config.getoption("lesson_timeout"))
+            self.user_properties.append(("lesson-cold-seconds", round(time.perf_counter() - started, 3)))
         problems = check_alt_text(lesson, outcome.record) + check_values(lesson, outcome.record)
         if problems:
             raise LessonError(problems)

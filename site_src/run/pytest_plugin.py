@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="start every lesson in a new interpreter, not forked from the warm one (site_src/run/warm.py)")
     group.addoption("--warm-check", action="store_true", default=False,
                     help="run each lesson that runs warm a second time, cold, and fail if the records differ")
+    group.addoption("--lesson-summary", type=Path, metavar="FILE", default=None,
+                    help="append a Markdown table of the lessons run and reused, with their seconds, to FILE "
+                         "(CI: $GITHUB_STEP_SUMMARY)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -106,6 +109,37 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if runs:
         reused = sum(1 for report in runs if _was_cached(report))
         terminalreporter.write_line(f"lessons: {len(runs) - reused} run, {reused} unchanged (record reused)")
+    summary_file = config.getoption("lesson_summary")
+    if summary_file is not None:
+        reports = [report for outcome in ("passed", "failed", "skipped")
+                   for report in terminalreporter.stats.get(outcome, [])
+                   if report.when in ("call", "setup") and report.nodeid.endswith("::run")]
+        with summary_file.open("a", encoding="utf-8") as summary:
+            summary.write(lesson_summary(reports))
+
+
+def lesson_summary(reports) -> str:
+    """The job summary's table: each lesson of this run, whether it ran or its record was reused, and seconds."""
+    rows = []
+    for report in sorted(reports, key=lambda report: report.nodeid):
+        properties = dict(getattr(report, "user_properties", []))
+        lesson = Path(report.nodeid.split("::")[0]).parent.name
+        if report.skipped:
+            how = "skipped"
+        elif properties.get("lesson-cached"):
+            how = "reused (record unchanged)"
+        elif properties.get("lesson-cold-checked"):
+            how = "run warm, then cold (records match)" if report.passed else "run warm, then cold: failed"
+        else:
+            how = "run" if report.passed else "run: failed"
+        seconds = float(properties.get("lesson-seconds") or 0.0) + float(properties.get("lesson-cold-seconds") or 0.0)
+        rows.append((lesson, how, seconds))
+    ran = [row for row in rows if row[1].startswith("run")]
+    reused = [row for row in rows if row[1].startswith("reused")]
+    lines = [f"### Lessons: {len(ran)} run, {len(reused)} reused, {sum(row[2] for row in ran):.0f} s", "",
+             "| lesson | how | seconds |", "|---|---|---:|"]
+    lines += [f"| {lesson} | {how} | {seconds:.1f} |" for lesson, how, seconds in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _was_cached(report) -> bool | None:

@@ -10,6 +10,7 @@ balance the shards worse: every lesson still runs exactly once.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,3 +97,17 @@ def write_durations(lessons_dir: Path, durations: dict[str, float]) -> Path:
     path = lessons_dir / DURATIONS_FILE
     path.write_text(json.dumps(dict(sorted(durations.items())), indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def prune_records(records_dir: Path, keep: list[str]) -> list[str]:
+    """Delete the records of every lesson but `keep`; the slugs removed.
+
+    In CI each shard starts from main's whole records cache but runs only its own lessons;
+    the site job merges the shards' uploads, so a shard must upload only the records it is
+    answerable for, or another shard's stale copy could land over a fresh one."""
+    removed = []
+    for folder in sorted(records_dir.iterdir()) if records_dir.is_dir() else []:
+        if folder.is_dir() and folder.name not in keep:
+            shutil.rmtree(folder)
+            removed.append(folder.name)
+    return removed

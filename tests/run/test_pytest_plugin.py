@@ -154,3 +154,31 @@ def test_a_failure_report_reaches_pytests_output_inert(pytester, course, start):
         failure = output[output.index(f" {name}::run "):]
         assert "[lesson text] ::error::pwned" in failure and "  [lesson text] ::add-mask::hidden" in failure
         assert "[lesson text] ##[error]legacy" in failure
+
+
+def test_with_the_records_of_main_a_changed_lesson_runs_warm_and_cold_and_nothing_else_runs(pytester, course):
+    """What CI does on a pull request: main's records are restored, then `--warm-check` runs."""
+    course.markdown("01-demo", "```python\nprint('one')\n```\n")
+    changed = course.markdown("02-other", "```python\nprint('two')\n```\n")
+    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=4)  # main's run: the records CI restores
+    for path in (changed.zh.path, changed.en.path):
+        path.write_text(path.read_text(encoding="utf-8").replace("'two'", "'three'"), encoding="utf-8")
+    summary = pytester.path / "summary.md"
+    result = pytester.runpytest_subprocess("lessons", "--warm-check", "--lesson-summary", str(summary))
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["lessons: 1 run, 1 unchanged (record reused)"])
+    table = summary.read_text(encoding="utf-8")
+    assert table.startswith("### Lessons: 1 run, 1 reused, ")
+    assert "| 01-demo | reused (record unchanged) | 0.0 |" in table
+    assert "| 02-other | run warm, then cold (records match) |" in table
+    record = pytester.path / "build" / "records" / "02-other" / "record.json"
+    assert "three" in record.read_text(encoding="utf-8")
+
+
+def test_the_lesson_summary_names_a_lesson_whose_cold_run_differs(pytester, course):
+    course.markdown("01-demo", SEES_THE_WARM_IMPORTS)
+    summary = pytester.path / "summary.md"
+    pytester.runpytest_subprocess("lessons", "--warm-check", "--lesson-summary", str(summary))
+    table = summary.read_text(encoding="utf-8")
+    assert table.startswith("### Lessons: 1 run, 0 reused, ")
+    assert "| 01-demo | run warm, then cold: failed |" in table

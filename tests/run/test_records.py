@@ -8,7 +8,7 @@ import re
 from importlib import metadata
 
 from site_src.run.parent import run_lesson
-from site_src.run.records import RecordStore, lesson_key
+from site_src.run.records import RecordStore, course_key, lesson_key
 
 LESSON = """
 Prose.
@@ -35,6 +35,18 @@ def test_a_prose_edit_keeps_the_key_but_a_code_edit_changes_it(lessons):
     assert lesson_key(lesson) == key
     lessons.markdown("01-demo", LESSON.replace("hello", "hello again"))
     assert lesson_key(lesson) != key
+
+
+def test_the_course_key_follows_each_lessons_key_not_its_prose(lessons):
+    first = lessons.markdown("01-demo", LESSON)
+    second = lessons.markdown("02-more", LESSON)
+    key = course_key([first, second])
+    assert course_key([second, first]) == key  # the order lessons were found in does not matter
+    lessons.markdown("02-more", LESSON.replace("Prose.", "Better prose."))
+    assert course_key([first, second]) == key
+    lessons.markdown("02-more", LESSON.replace("hello", "hello again"))
+    assert course_key([first, second]) != key
+    assert course_key([first]) != course_key([first, second])
 
 
 def test_a_data_file_change_changes_the_key(lessons):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from site_src.cli import main
-from site_src.upkeep.shards import START_UP_SECONDS, deal, estimates, measured_summary, plan_summary
+from site_src.upkeep.shards import START_UP_SECONDS, deal, estimates, measured_summary, plan_summary, prune_records
 
 
 def test_longest_first_to_the_least_loaded_shard_balances_better_than_round_robin():
@@ -68,3 +68,13 @@ def test_shard_update_rewrites_the_durations_from_the_records(lessons, monkeypat
     monkeypatch.chdir(lessons.root)
     assert main(["shard", "--update"]) == 0
     assert json.loads((lessons.lessons_dir / "durations.json").read_text()) == {"01-a": 9.0, "02-b": 4.3}
+
+
+def test_a_shard_keeps_only_the_records_of_its_own_lessons_for_its_upload(tmp_path):
+    records = tmp_path / "records"
+    for slug in ("01-mine", "02-theirs", "03-mine", "04-theirs.new"):
+        (records / slug).mkdir(parents=True)
+        (records / slug / "record.json").write_text("{}", encoding="utf-8")
+    assert prune_records(records, keep=["01-mine", "03-mine"]) == ["02-theirs", "04-theirs.new"]
+    assert sorted(path.name for path in records.iterdir()) == ["01-mine", "03-mine"]
+    assert prune_records(tmp_path / "absent", keep=[]) == []

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..lesson.extract import LessonBlock, extract_blocks
 from ..lesson.lessons import Lesson, read_front_matter, repo_root_of
+from .cgroups import LessonCgroup
 from .channel import ChannelError, FrameReader
 from .publish import copy_figures, copy_outputs
 from .records import OUTPUTS_FOLDER, RecordStore, lesson_key
@@ -152,6 +153,7 @@ class Transcript:
     environment: dict = field(default_factory=dict)  # what the run ran on (device, versions, date)
     between: LessonBlock | None = None  # the next block to run, while the lesson is between two blocks
     received_bytes: int = 0  # of reports, counted against MAX_REPORT_BYTES
+    memory_killed: bool = False  # the kernel killed a process of the lesson's cgroup for its memory
 
 
 class ChildRun:
@@ -163,6 +165,8 @@ class ChildRun:
         self.lesson_timeout, self.warm = lesson_timeout, warm
         self.blocks = extract_blocks(lesson.zh)
         self.to_run = [block for block in self.blocks if skipped_record(block, device) is None]
+        self.cgroup: LessonCgroup | None = None  # the run's cgroup (cgroups.py), where cgroups can be made
+        self.memory_kills_before = 0  # the cgroup's count of kills for memory when the lesson started
 
     def run(self) -> Transcript:
         read_end, write_end = os.pipe()
@@ -170,6 +174,9 @@ class ChildRun:
         os.close(write_end)
         try:
             process = self._start(report_fd)
+        except BaseException:
+            self._remove_own_cgroup()
+            raise
         finally:
             os.close(report_fd)
         transcript = Transcript()
@@ -178,10 +185,17 @@ class ChildRun:
         finally:
             _end(process)
             transcript.exit_code = process.returncode
+            transcript.memory_killed = self.cgroup is not None and self.cgroup.oom_kills() > self.memory_kills_before
+            self._remove_own_cgroup()
             for stream in (process.stdout, process.stderr):
                 stream.close()
             os.close(read_end)
         return transcript
+
+    def _remove_own_cgroup(self) -> None:
+        """A cold run's cgroup goes with the run; a warm server's stays with the server (warm.py)."""
+        if self.cgroup is not None and not self.warm:
+            self.cgroup.remove()
 
     def _start(self, report_fd: int) -> subprocess.Popen | WarmChild:
         if self.warm:
@@ -201,8 +215,9 @@ class ChildRun:
         repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
         environment = child_environment(self.work, self.device)
         self.sandbox.hand_over(self.work)
+        self.cgroup = self.sandbox.lesson_cgroup(f"lesson-{self.lesson.slug}", self.limits)
         return subprocess.Popen(
-            self.sandbox.wrap(command, self.work, repos, self.device, self.limits), cwd=self.work,
+            self.sandbox.wrap(command, self.work, repos, self.device, self.limits, cgroup=self.cgroup), cwd=self.work,
             env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, pass_fds=(report_fd,), start_new_session=True)
 
@@ -214,6 +229,7 @@ class ChildRun:
                    "output_chars": self.limits.output_chars}
         self.sandbox.hand_over(self.work)
         self.sandbox.open_the_way([self.lesson.folder])  # made since the server started (a test's course)
+        self.cgroup, self.memory_kills_before = self.warm.limit_next_lesson(self.limits)
         try:
             child = self.warm.start_child(request, [report_fd, *(write for _, write in streams)])
         except OSError:
@@ -415,11 +431,22 @@ def _no_result(child: ChildRun, block: LessonBlock, transcript: Transcript) -> F
     if transcript.ended == "protocol":
         return failure(block, block.line, "no-result", f"the lesson's report broke off: {transcript.detail}",
                        "do not write to the runner's report pipe")
+    if transcript.memory_killed:
+        return _memory_failure(child, block, "while running this block" if transcript.running is block
+                               else "before this block ran")
     state = "while running this block" if transcript.running is block else "before this block ran"
     return failure(block, block.line, "no-result",
                    f"the lesson's process ended {state}, without reporting its result ({_exit_text(transcript)})",
                    "do not end the process from the lesson (os._exit, os.kill, a crash in native code)"
                    + _stderr_text(transcript))
+
+
+def _memory_failure(child: ChildRun, block: LessonBlock, state: str) -> Failure:
+    return failure(block, block.line, "limit",
+                   f"the lesson's processes together used more than its memory limit of {child.limits.memory_text} "
+                   f"{state} (memory, memfd and files in /tmp and /dev/shm count), so the kernel killed the lesson",
+                   "use less memory (smaller data or models, fewer processes, delete temporary files), "
+                   "or raise `memory_gb:` in the front matter")
 
 
 def _not_done(child: ChildRun, transcript: Transcript) -> Failure:
@@ -431,6 +458,8 @@ def _not_done(child: ChildRun, transcript: Transcript) -> Failure:
                        f"({_exit_text(transcript)}){_stderr_text(transcript)}")
     if transcript.ended == "lesson-timeout":
         return _lesson_timeout(child, None)
+    if transcript.memory_killed:
+        return _memory_failure(child, block, "after its last block")
     return failure(block, block.line, "no-result",
                    f"the lesson runner did not finish after the last block ({transcript.ended or 'no end'}"
                    f"{': ' + transcript.detail if transcript.detail else ''}; {_exit_text(transcript)})",

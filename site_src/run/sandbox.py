@@ -19,6 +19,8 @@ kernel, not from Python hooks the lesson could step around. ``bwrap`` runs the c
 - under kernel resource limits set by ``prlimit`` before Python starts: memory
   (RLIMIT_DATA), size of one written file, threads and processes (RLIMIT_NPROC, which the
   kernel does not apply to root), no core dumps;
+- where this machine lets us make cgroups (``cgroups.py``), in a cgroup of its own that
+  counts the memory and tasks of all its processes together, memfd and tmpfs included;
 - with an environment made from an allow-list (``child_environment``): no tokens.
 
 Where bwrap cannot make a sandbox (no bwrap, not Linux, user namespaces blocked), a
@@ -43,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..lesson.lessons import DEFAULT_MEMORY_GB
+from .cgroups import CgroupHome, LessonCgroup, find_home
 
 GIB = 1024 ** 3
 MAX_PROCESSES = 64  # processes in the sandbox at once, counted by the parent (parent.py)
@@ -88,26 +91,38 @@ class Sandbox:
     reason: str = ""
     setpriv: str | None = None
     setfacl: str | None = None
+    cgroups: CgroupHome | None = None  # where each lesson gets a cgroup; None: limits per process only
+    no_cgroup: str = ""  # why there is no cgroup per lesson here
 
     @property
     def enabled(self) -> bool:
         return self.bwrap is not None
 
+    def lesson_cgroup(self, label: str, limits: Limits) -> LessonCgroup | None:
+        """A new cgroup for one lesson run (or a warm server), limited to `limits`; None where cgroups cannot be made."""
+        if not self.enabled or self.cgroups is None:
+            return None
+        cgroup = LessonCgroup.make(self.cgroups, label)
+        cgroup.limit(limits.memory_bytes, MAX_TASKS)
+        return cgroup
+
     def describe(self) -> str:
         """One line for the start of a run: what isolates the lessons here."""
         if self.enabled:
             user = "a user of their own" if os.geteuid() == 0 else "this user"
+            counted = (f"memory and tasks counted per lesson ({self.cgroups.describe()})" if self.cgroups else
+                       f"memory and processes limited per process, not per lesson (no cgroup: {self.no_cgroup})")
             return ("lesson sandbox: bubblewrap (read-only filesystem outside the working directory, "
-                    f"no network, private /tmp, seccomp, lessons run as {user}; limits on output, "
-                    "and on memory and processes per process, not per lesson: no cgroup)")
+                    f"no network, private /tmp, seccomp, lessons run as {user}; limits on output; {counted})")
         return (f"lesson sandbox: NONE ({self.reason}); lessons run with Python-level guards only, "
                 f"which lesson code can step around — {SETUP_HINT}")
 
     def wrap(self, command: list[str], work: Path, repos: list[Path], device: str, limits: Limits,
-             warm: bool = False) -> list[str]:
+             warm: bool = False, cgroup: LessonCgroup | None = None) -> list[str]:
         """`command` as run inside the sandbox, with `work` its only writable directory and
-        `repos` (the course, this package, Python) readable wherever they are. A warm server
-        (``warm.py``) also gets a POSIX message-queue folder, so it can empty it between lessons."""
+        `repos` (the course, this package, Python) readable wherever they are, started inside
+        `cgroup` if one is given. A warm server (``warm.py``) also gets a POSIX message-queue
+        folder, so it can empty it between lessons."""
         if not self.enabled:
             return command
         self.open_the_way([*repos, Path(sys.executable)])  # the lesson's user must reach Python and the course
@@ -133,7 +148,7 @@ class Sandbox:
                  "--die-with-parent", "--new-session", "--as-pid-1", "--"]
         args += [self.prlimit, f"--data={limits.memory_bytes}", f"--nproc={MAX_TASKS}",
                  f"--fsize={MAX_FILE_BYTES}", "--core=0", "--"]
-        return args + command
+        return cgroup.enter(args + command) if cgroup else args + command
 
 
     def drop_root(self) -> list[str]:
@@ -233,12 +248,19 @@ def choose(device: str = "cpu") -> Sandbox:
     bwrap, prlimit, setpriv, setfacl = (find_tool(name) for name in ("bwrap", "prlimit", "setpriv", "setfacl"))
     reason = _why_not(bwrap, prlimit, setpriv, setfacl)
     if reason is None:
-        return Sandbox(bwrap, prlimit, setpriv=setpriv, setfacl=setfacl)
+        home, no_cgroup = cgroup_home()
+        return Sandbox(bwrap, prlimit, setpriv=setpriv, setfacl=setfacl, cgroups=home, no_cgroup=no_cgroup)
     required = [why for why, applies in (("CI=true", _in_ci()), ("--device cuda", device == "cuda")) if applies]
     if required:
         raise SandboxUnavailable(f"lessons must run sandboxed here ({' and '.join(required)}), "
                                  f"but no sandbox can be made: {reason}\n  what to do: {SETUP_HINT}")
     return Sandbox(None, reason=reason)
+
+
+@functools.cache
+def cgroup_home() -> tuple[CgroupHome | None, str]:
+    """Where lesson cgroups are made in this process, found once (see cgroups.py)."""
+    return find_home()
 
 
 def find_tool(name: str) -> str | None:

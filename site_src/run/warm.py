@@ -52,7 +52,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cgroups import LessonCgroup
 from .sandbox import (
+    MAX_TASKS,
     PACKAGE_ROOT,
     CleanupFailed,
     Limits,
@@ -89,6 +91,7 @@ class WarmServer:
     control: socket.socket
     root: Path
     courses: Path
+    cgroup: LessonCgroup | None = None  # the server's and its lessons' (cgroups.py), where cgroups can be made
 
 
 class WarmStart:
@@ -149,6 +152,15 @@ class WarmStart:
         socket.send_fds(self.server.control, [json.dumps(request).encode()], fds)
         return WarmChild(self, self.server)
 
+    def limit_next_lesson(self, limits: Limits) -> tuple[LessonCgroup | None, int]:
+        """Before the server forks a lesson: its cgroup may hold what the server holds now plus
+        the lesson's own limits. The cgroup, and its count of kills for memory so far."""
+        cgroup = self.server.cgroup
+        if cgroup is None:
+            return None, 0
+        cgroup.limit(cgroup.memory_used() + limits.memory_bytes, cgroup.tasks() + MAX_TASKS)
+        return cgroup, cgroup.oom_kills()
+
     def abandon(self) -> None:
         """Kill the server's sandbox now; it is thrown away when the lesson is done with its root."""
         if self.server is not None:
@@ -161,6 +173,8 @@ class WarmStart:
             return
         kill_sandbox(server.process)
         server.control.close()
+        if server.cgroup is not None:
+            server.cgroup.remove()
         with contextlib.suppress(OSError):
             empty_folder(server.root)
             server.root.rmdir()
@@ -215,12 +229,17 @@ def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     command = [sys.executable, "-m", "site_src.run.warm", "--control-fd", str(theirs.fileno())]
     repos = [courses, PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+    cgroup = sandbox.lesson_cgroup("warm", Limits())
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(
-                sandbox.wrap(command, root, repos, "cpu", Limits(), warm=True), cwd=root,
+                sandbox.wrap(command, root, repos, "cpu", Limits(), warm=True, cgroup=cgroup), cwd=root,
                 env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=errors, pass_fds=(theirs.fileno(),), start_new_session=True)
+        except OSError:
+            if cgroup is not None:
+                cgroup.remove()
+            raise
         finally:
             theirs.close()
         ours.settimeout(READY_TIMEOUT)
@@ -230,8 +249,10 @@ def _start_server(sandbox: Sandbox, courses: Path) -> WarmServer:
             ready = {"problem": f"no answer ({error})"}
         ours.settimeout(None)
         if ready.get("ready"):
-            return WarmServer(process, ours, root, courses)
+            return WarmServer(process, ours, root, courses, cgroup)
         kill_sandbox(process)
+        if cgroup is not None:
+            cgroup.remove()
         ours.close()
         shutil.rmtree(root, ignore_errors=True)
         errors.seek(0)

@@ -831,3 +831,61 @@ def test_a_glued_text_reaches_the_page_as_text_and_a_long_one_fails_its_line(run
         f"lessons/02-long/index.md:{line_of(long.zh.path, '#| glue: label')}: `#| glue: label` could not be recorded: "
         "ValueError: a glued text may be at most 500 characters, this one has 600")
     outside.assert_unchanged()
+
+
+# ── memory and tasks of the whole lesson (a cgroup per lesson, where one can be made) ──────
+
+
+def test_memory_held_in_memfds_across_processes_is_counted_for_the_whole_lesson(run, lessons, store, outside):
+    """Six processes each holding 300 MiB in a memfd (not data: RLIMIT_DATA never sees it):
+    1.8 GiB against a 1 GiB lesson. Counted per lesson where a cgroup can be
+    made; elsewhere the start-of-run line must not claim it."""
+    flood = """
+        import os, time
+        def hold(mib):
+            fd = os.memfd_create("held")
+            for _ in range(mib // 50):
+                os.write(fd, b"x" * (50 << 20))
+            return fd
+        children = []
+        for _ in range(5):
+            pid = os.fork()
+            if pid == 0:
+                hold(300)
+                time.sleep(30)
+                os._exit(0)
+            children.append(pid)
+        mine = hold(300)
+        time.sleep(3)
+        print("all held")
+    """
+    lesson = lessons.markdown("01-demo", lesson_text(flood), front_matter="memory_gb: 1")
+    outside.arm()
+    outcome = run(lesson, store)
+    sandbox = choose()
+    if sandbox.cgroups is None:
+        assert "limited per process, not per lesson (no cgroup: " in sandbox.describe()
+        assert outcome.failure is None  # what the line warns of: the flood is not contained
+    else:
+        assert f"counted per lesson ({sandbox.cgroups.describe()})" in sandbox.describe()
+        line = line_of(lesson.zh.path, "import os, time")
+        assert outcome.failure.startswith(f"lessons/01-demo/index.md:{line}: the lesson's processes together used "
+                                          "more than its memory limit of 1 GiB while running this block")
+        assert "raise `memory_gb:` in the front matter" in outcome.failure
+    outside.assert_unchanged()
+
+
+def test_a_warm_lesson_is_counted_with_its_server_and_the_next_lesson_runs_in_a_fresh_budget(run, lessons, store,
+                                                                                            outside):
+    sandbox = choose()
+    over = "import os\nfd = os.memfd_create('held')\nfor _ in range(100):\n    os.write(fd, b'x' * (50 << 20))"
+    lesson = lessons.markdown("01-demo", lesson_text(over))  # 5 GiB against the default 4 GiB
+    after = lessons.markdown("02-next", lesson_text("print(len(bytearray(2 * 2 ** 30)) >> 30)"))
+    outside.arm()
+    outcome = run(lesson, store)
+    if sandbox.cgroups is None:
+        assert outcome.failure is None
+    else:
+        assert "the lesson's processes together used more than its memory limit of 4 GiB" in outcome.failure
+    assert run(after, store).record["blocks"][0]["stdout"] == "2\n"
+    outside.assert_unchanged()

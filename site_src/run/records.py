@@ -36,8 +36,8 @@ PINNED_PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "mlxtend", "IS
                    "onnx", "onnxruntime", "onnxscript",
                    "scikit-image", "gymnasium", "pygame", "music21", "jieba")
 OUTPUTS_FOLDER = "outputs"  # beside record.json: the files blocks wrote into their working directory's outputs/
-RUNNER_FILES = ("run/runner.py", "run/parent.py", "lesson/extract.py", "run/datasets.py", "lesson/glue.py",
-                "run/sandbox.py", "run/cgroups.py", "run/channel.py", "run/verdict.py", "run/warm.py", "run/publish.py")  # relative to site_src/
+RUNNER_FILES = ("run/runner.py", "run/parent.py", "lesson/extract.py", "run/datasets.py", "lesson/glue.py",  # in site_src/
+                "run/sandbox.py", "run/cgroups.py", "run/channel.py", "run/verdict.py", "run/warm.py", "run/publish.py")
 
 
 def lesson_key(lesson: Lesson) -> str:

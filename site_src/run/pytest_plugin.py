@@ -110,7 +110,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         reused = sum(1 for report in runs if _was_cached(report))
         terminalreporter.write_line(f"lessons: {len(runs) - reused} run, {reused} unchanged (record reused)")
     summary_file = config.getoption("lesson_summary")
-    if summary_file is not None:
+    if summary_file is not None and not hasattr(config, "workerinput"):  # once, by pytest-xdist's controller
         reports = [report for outcome in ("passed", "failed", "skipped")
                    for report in terminalreporter.stats.get(outcome, [])
                    if report.when in ("call", "setup") and report.nodeid.endswith("::run")]

@@ -44,6 +44,7 @@ from .feedback import PageReport, build_commit
 from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from .notebook_html import tidy_notebook_html
+from .print_view import PRINT_PAGE, LessonContent, book_html, print_page_source
 from .render import (
     FIGURES_FOLDER,
     LABELS,
@@ -115,6 +116,10 @@ def on_files(files: Files, config) -> Files:
             kept.append(file)
     for font in font_files():
         kept.append(File.generated(config, f"{FONTS_URI}/{font.name}", abs_src_path=str(font)))
+    if not config.extra.get("preview"):  # a preview renders only what changed: no whole book
+        book = File.generated(config, PRINT_PAGE, content=print_page_source(lang))
+        book.inclusion = InclusionLevel.NOT_IN_NAV
+        kept.append(book)
     return kept
 
 
@@ -133,6 +138,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_env(env, config, files):
     """A dirty build (``make preview``) did not read the pages whose source did not change:
     they get the titles of the previous build, which the nav and footer of the others show."""
+    _fill_print_view(files, config)
     memory = _memory(config)
     if memory is not None:
         env.bytecode_cache = memory.templates  # the theme's templates compiled once per preview
@@ -263,6 +269,19 @@ def _language_view(file: File, lang: str, files: Files, config) -> File | None:
         return None
     file.edit_uri = edit
     return file
+
+
+def _fill_print_view(files: Files, config) -> None:
+    """Every lesson page is rendered by now: put their content, in nav order, into the print page."""
+    book = files.get_file_from_path(PRINT_PAGE)
+    if book is None or book.page is None:
+        return
+    contents = []
+    for lesson in _lessons(config):
+        file = files.get_file_from_path(f"lessons/{lesson.slug}/{page_name(lesson)}")
+        if file is not None and file.page is not None and file.page.content is not None:
+            contents.append(LessonContent(lesson.slug, file.page.url, file.page.content))
+    book.page.content = book_html(contents, book.page.url, _language(config))
 
 
 def _lesson_of(page, lessons: list[Lesson]) -> Lesson | None:

@@ -21,6 +21,7 @@ import copy
 import functools
 import json
 import platform
+from html import escape as escape_html
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -44,6 +45,7 @@ from .feedback import PageReport, build_commit
 from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from .notebook_html import tidy_notebook_html
+from .offline import download_links
 from .print_view import PRINT_PAGE, LessonContent, book_html, print_page_source
 from .render import (
     FIGURES_FOLDER,
@@ -66,6 +68,7 @@ LESSONS_NAV_MARK = "lessons/"
 PROJECTS_NAV_MARK = "projects/"
 LESSON_LIST_MARK = "<!-- lesson-list -->"
 GLOSSARY_MARK = "<!-- glossary -->"
+DOWNLOADS_MARK = "<!-- course-downloads -->"  # the home page: the course offline, as a PDF, in print
 GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossary pages
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
@@ -132,6 +135,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         terms = load_glossary(Path(config.docs_dir) / GLOSSARY_FILE)
         page_names = {lesson.slug: page_name(lesson) for lesson in lessons}
         markdown = markdown.replace(GLOSSARY_MARK, glossary_table(terms, lessons, _language(config), page_names))
+    if DOWNLOADS_MARK in markdown:
+        markdown = markdown.replace(DOWNLOADS_MARK, course_downloads(_language(config), download_links(config)))
     return point_lesson_links(markdown, lessons)
 
 
@@ -454,6 +459,23 @@ def _site_key(lessons: list[Lesson], lang: str, config) -> str:
     return inputs_key(lang, *(f"{lesson.slug}:{lesson.format}:{front_matter_text(lesson.sources[lang])!r}"
                               for lesson in lessons),
                       glossary.read_bytes() if glossary.exists() else b"")
+
+
+DOWNLOADS_TEXT = {
+    "zh": '<p class="course-downloads">离线阅读：<a href="{archive}" download>下载整门课（zip）</a>，'
+          "解压后用浏览器打开其中的 <code>index.html</code>，不用联网，图、公式、搜索和每课的 .py、.ipynb 都在里面；"
+          '<a href="{pdf}">PDF 版</a>；<a href="{print}">打印版</a>（整门课在一页上，可打印或另存为 PDF）。</p>',
+    "en": '<p class="course-downloads">Offline: <a href="{archive}" download>download the whole course (zip)</a>, '
+          "unpack it and open its <code>index.html</code> in a browser: no network needed, with the figures, math, "
+          'search and every lesson\'s .py and .ipynb; <a href="{pdf}">as a PDF</a>; '
+          '<a href="{print}">the print edition</a> (the whole course on one page, to print or save as a PDF).</p>',
+}
+
+
+def course_downloads(lang: str, links: dict[str, str]) -> str:
+    """The home page's links to the offline archive, the PDF and the print view (raw HTML: the
+    archive and the PDF are made after the build, where MkDocs' link check cannot see them)."""
+    return DOWNLOADS_TEXT[lang].format(**{name: escape_html(link) for name, link in links.items()})
 
 
 def learning_path(lang: str) -> str:

@@ -39,6 +39,9 @@ IFRAME_WORKER = OFFLINE_TOOL / "node_modules" / "iframe-worker" / "shim" / "inde
 IFRAME_WORKER_URI = "assets/javascripts/iframe-worker.js"
 SETUP_HINT = "install it with `npm ci --prefix tools/offline` (`make setup` does this), then run this again"
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # every entry's date: the same site gives the same archive
+# Left out of the archive: the search index as JSON (only fetched over HTTP; from the disk the
+# pages load its copy search_index.js) and the theme's source maps (read only by developer tools).
+LEFT_OUT = ("search/search_index.json", "*.map")
 
 
 class OfflineError(Exception):
@@ -98,8 +101,9 @@ def zip_folder(folder: Path, archive: Path, top: str) -> Path:
     partial = archive.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                entry = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
+            relative = path.relative_to(folder)
+            if path.is_file() and not any(relative.match(pattern) for pattern in LEFT_OUT):
+                entry = zipfile.ZipInfo(f"{top}/{relative.as_posix()}", ZIP_DATE)
                 entry.external_attr = 0o644 << 16
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 bundle.writestr(entry, path.read_bytes())

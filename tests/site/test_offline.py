@@ -96,6 +96,8 @@ def test_each_language_has_its_archive_beside_the_site(course):
         assert names and all(name.startswith(f"course-{lang}/") for name in names)
         assert f"course-{lang}/index.html" in names
     assert not (course / "site" / "downloads" / "course-zh").exists()  # only the zips land in the site
+    assert f"course-{lang}/search/search_index.json" not in names  # the pages load search_index.js from the disk
+    assert not [name for name in names if name.endswith(".map")]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

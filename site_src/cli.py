@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="front matter, block syntax and zh/en parity of lessons")
     check.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
     commands.add_parser("build", help="build the zh and en sites into site/ (needs fresh records)")
+    commands.add_parser("offline", help="build each language for file:// and zip it as site/downloads/course-<lang>.zip")
+    commands.add_parser("pdf", help="print each language's print view (site/print/) to site/downloads/course-<lang>.pdf "
+                                    "with Chromium (needs a built site)")
     compare = commands.add_parser("compare", help="check that the GPU run (build/records-cuda) printed the CPU run's numbers")
     compare.add_argument("--new", type=Path, metavar="DIR",
                          help="instead, report what changed from the pinned run (build/records) to the records in DIR")
@@ -157,6 +160,34 @@ def cmd_build(args) -> int:
         print(f"site build failed:\n{error}", file=sys.stderr)
         return 1
     print(f"built {args.root / 'site'} (zh) and {args.root / 'site' / 'en'} (en)")
+    return 0
+
+
+def cmd_offline(args) -> int:
+    from .site.build import SiteBuildError
+    from .site.offline import OfflineError, build_archives
+
+    try:
+        archives = build_archives(args.root)
+    except (SiteBuildError, OfflineError) as error:
+        print(f"offline build failed:\n{error}", file=sys.stderr)
+        return 1
+    for path in archives.values():
+        print(f"{path.relative_to(args.root)}: {path.stat().st_size / 1e6:.1f} MB")
+    return 0
+
+
+def cmd_pdf(args) -> int:
+    from .site.build import site_prefix
+    from .site.pdf import PdfError, print_course
+
+    try:
+        printed = print_course(args.root / "site", site_prefix(args.root))
+    except PdfError as error:
+        print(f"no PDF made: {error}", file=sys.stderr)
+        return 1
+    for book in printed:
+        print(f"{book.path.relative_to(args.root)}: {book.pages} pages, {book.size / 1e6:.1f} MB")
     return 0
 
 
@@ -376,6 +407,7 @@ def cmd_mutate(args) -> int:
 
 COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
+    "offline": cmd_offline, "pdf": cmd_pdf,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
     "compare": cmd_compare, "newest": cmd_newest, "shard": cmd_shard, "mutate": cmd_mutate,
     "preview": cmd_preview, "translations": cmd_translations, "records-key": cmd_records_key,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from lesson_fixtures import REPO
 
 from site_src.site.build import site_prefix
+from site_src.site.pdf import CHROMIUM_ARGS  # noqa: F401 — the flags `python -m site_src pdf` starts it with
 
 # SITE_DIR: test another build than the one in site/ (its lessons and records are beside it)
 SITE = Path(os.environ.get("SITE_DIR", REPO / "site"))
@@ -21,8 +22,6 @@ ROOT = SITE.parent
 PREFIX = site_prefix(REPO)  # "/course/", as GitHub Pages serves it
 # The Chromium to drive: $CHROMIUM, the Makefile's variable of the same name and default.
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic"]
 LANGUAGES = {"zh": "", "en": "en/"}
 
 

@@ -74,8 +74,8 @@ def line_of(lesson_file: Path, text: str) -> int:
 def write_site_config(root: Path) -> None:
     """mkdocs.yml and mkdocs.en.yml that inherit the course's own, with a docs folder of two pages."""
     (root / "docs").mkdir()
-    (root / "docs" / "index.md").write_text("# 首页\n\n<!-- lesson-list -->\n", encoding="utf-8")
-    (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- lesson-list -->\n", encoding="utf-8")
+    (root / "docs" / "index.md").write_text("# 首页\n\n<!-- course-downloads -->\n\n<!-- lesson-list -->\n", encoding="utf-8")
+    (root / "docs" / "index.en.md").write_text("# Home\n\n<!-- course-downloads -->\n\n<!-- lesson-list -->\n", encoding="utf-8")
     for folder in ("stylesheets", "javascripts", "assets"):
         shutil.copytree(REPO / "docs" / folder, root / "docs" / folder)
     local = (f"hooks: [{REPO / 'site_src' / 'site' / 'mkdocs_entry.py'}]\n"

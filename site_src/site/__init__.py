@@ -8,6 +8,10 @@ with each block's recorded outputs, the downloads, typeset math. Imports ``lesso
 - ``notebook_html``, ``mathjax``  tidy notebook pages and typeset math at build time;
 - ``mkdocs_hooks``  wires the above into MkDocs (loaded through ``mkdocs_entry``);
 - ``build``         builds and serves both languages;
+- ``print_view``    the print page of each language: the whole course in order, for Print → PDF;
+- ``offline``       ``python -m site_src offline``: each language built again for ``file://``, zipped
+  into ``site/downloads/``;
+- ``pdf``           ``python -m site_src pdf``: the print pages printed by Chromium into ``site/downloads/``;
 - ``incremental``   lets a preview build of one language reuse what the last one made;
 - ``preview``       ``make preview``: re-run and rebuild on save, reload the tab (``preview.js``);
 - ``page_weight``   each lesson page's bytes;

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,7 +35,8 @@ def build_site(root: Path) -> None:
 
 
 def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool = False,
-                   memory: BuildMemory | None = None) -> None:
+                   memory: BuildMemory | None = None, site_dir: Path | None = None,
+                   configure: Callable | None = None) -> None:
     """Build one language (zh into ``site/``, en into ``site/en/``).
 
     ``preview``: the forgiving build of ``make preview``: not strict, and a lesson whose
@@ -42,6 +44,8 @@ def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool 
     keeps ``site/en/`` (MkDocs would empty the whole ``site/``). ``dirty``: keep the built
     site and render only the pages whose source changed (MkDocs' own dirty build), with what
     ``memory`` kept of the last build of the language (site_src/site/incremental.py).
+    ``site_dir`` and ``configure`` (called with the loaded config): another build of the same
+    pages elsewhere, the offline archive's (site_src/site/offline.py).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -52,7 +56,9 @@ def build_language(root: Path, lang: str, *, preview: bool = False, dirty: bool 
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
     try:
-        config = load_config(str(root / LANGUAGES[lang]))
+        config = load_config(str(root / LANGUAGES[lang]), **({"site_dir": str(site_dir)} if site_dir else {}))
+        if configure is not None:
+            configure(config)
         if preview:
             config.strict = False
             config.extra["preview"] = True

@@ -12,7 +12,9 @@ GPU for this version". Each lesson also gets its downloads (``<slug>.py``, ``<sl
 beside its page, a header under its title (with the "verified on" stamp of its runs), the
 data of its "copy up to here" buttons, and (notebook lessons) HTML tidied to match
 Markdown pages. Math on every page is typeset here, at
-build time (site_src/site/mathjax.py).
+build time (site_src/site/mathjax.py). Once every page is rendered, the print page
+(``print/``) gets the lessons' content in nav order (site_src/site/print_view.py), and the
+home page links it with the offline archive and the PDF (site_src/site/offline.py, pdf.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import copy
 import functools
 import json
 import platform
+from html import escape as escape_html
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -44,6 +47,8 @@ from .feedback import PageReport, build_commit
 from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
 from .notebook_html import tidy_notebook_html
+from .offline import download_links
+from .print_view import PRINT_PAGE, LessonContent, book_html, print_page_source
 from .render import (
     FIGURES_FOLDER,
     LABELS,
@@ -65,6 +70,7 @@ LESSONS_NAV_MARK = "lessons/"
 PROJECTS_NAV_MARK = "projects/"
 LESSON_LIST_MARK = "<!-- lesson-list -->"
 GLOSSARY_MARK = "<!-- glossary -->"
+DOWNLOADS_MARK = "<!-- course-downloads -->"  # the home page: the course offline, as a PDF, in print
 GLOSSARY_FILE = "glossary.yml"  # in docs/: the terms of both languages' glossary pages
 # docs/assets/learning-path.en.svg replaces it in the en build, like any X.en.* file
 LEARNING_PATH = "assets/learning-path.svg"
@@ -115,6 +121,10 @@ def on_files(files: Files, config) -> Files:
             kept.append(file)
     for font in font_files():
         kept.append(File.generated(config, f"{FONTS_URI}/{font.name}", abs_src_path=str(font)))
+    if not config.extra.get("preview"):  # a preview renders only what changed: no whole book
+        book = File.generated(config, PRINT_PAGE, content=print_page_source(lang))
+        book.inclusion = InclusionLevel.NOT_IN_NAV
+        kept.append(book)
     return kept
 
 
@@ -127,12 +137,17 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         terms = load_glossary(Path(config.docs_dir) / GLOSSARY_FILE)
         page_names = {lesson.slug: page_name(lesson) for lesson in lessons}
         markdown = markdown.replace(GLOSSARY_MARK, glossary_table(terms, lessons, _language(config), page_names))
+    if DOWNLOADS_MARK in markdown:
+        markdown = markdown.replace(DOWNLOADS_MARK, course_downloads(_language(config), download_links(config)))
     return point_lesson_links(markdown, lessons)
 
 
 def on_env(env, config, files):
-    """A dirty build (``make preview``) did not read the pages whose source did not change:
+    """Every page is rendered: the print page takes the lessons' content (not in a preview).
+
+    A dirty build (``make preview``) did not read the pages whose source did not change:
     they get the titles of the previous build, which the nav and footer of the others show."""
+    _fill_print_view(files, config)
     memory = _memory(config)
     if memory is not None:
         env.bytecode_cache = memory.templates  # the theme's templates compiled once per preview
@@ -263,6 +278,19 @@ def _language_view(file: File, lang: str, files: Files, config) -> File | None:
         return None
     file.edit_uri = edit
     return file
+
+
+def _fill_print_view(files: Files, config) -> None:
+    """Every lesson page is rendered by now: put their content, in nav order, into the print page."""
+    book = files.get_file_from_path(PRINT_PAGE)
+    if book is None or book.page is None:
+        return
+    contents = []
+    for lesson in _lessons(config):
+        file = files.get_file_from_path(f"lessons/{lesson.slug}/{page_name(lesson)}")
+        if file is not None and file.page is not None and file.page.content is not None:
+            contents.append(LessonContent(lesson.slug, file.page.url, file.page.content))
+    book.page.content = book_html(contents, book.page.url, _language(config))
 
 
 def _lesson_of(page, lessons: list[Lesson]) -> Lesson | None:
@@ -435,6 +463,23 @@ def _site_key(lessons: list[Lesson], lang: str, config) -> str:
     return inputs_key(lang, *(f"{lesson.slug}:{lesson.format}:{front_matter_text(lesson.sources[lang])!r}"
                               for lesson in lessons),
                       glossary.read_bytes() if glossary.exists() else b"")
+
+
+DOWNLOADS_TEXT = {
+    "zh": '<p class="course-downloads">离线阅读：<a href="{archive}" download>下载整门课（zip）</a>，'
+          "解压后用浏览器打开其中的 <code>index.html</code>，不用联网，图、公式、搜索和每课的 .py、.ipynb 都在里面；"
+          '<a href="{pdf}">PDF 版</a>；<a href="{print}">打印版</a>（整门课在一页上，可打印或另存为 PDF）。</p>',
+    "en": '<p class="course-downloads">Offline: <a href="{archive}" download>download the whole course (zip)</a>, '
+          "unpack it and open its <code>index.html</code> in a browser: no network needed, with the figures, math, "
+          'search and every lesson\'s .py and .ipynb; <a href="{pdf}">as a PDF</a>; '
+          '<a href="{print}">the print edition</a> (the whole course on one page, to print or save as a PDF).</p>',
+}
+
+
+def course_downloads(lang: str, links: dict[str, str]) -> str:
+    """The home page's links to the offline archive, the PDF and the print view (raw HTML: the
+    archive and the PDF are made after the build, where MkDocs' link check cannot see them)."""
+    return DOWNLOADS_TEXT[lang].format(**{name: escape_html(link) for name, link in links.items()})
 
 
 def learning_path(lang: str) -> str:

@@ -181,6 +181,8 @@ def tour(browser, site_url) -> dict[str, PageVisit]:
     for html_file in sorted(SITE.rglob("index.html")):
         folder = html_file.relative_to(SITE).parent.as_posix()
         path = "" if folder == "." else folder + "/"
+        if folder.endswith("print"):
+            continue  # the whole course on one page: test_the_print_view_… below
         open_page(page, site_url, path)
         # Figures load lazily: load them all, then ask each whether it decoded.
         figures = page.evaluate("""async () => {
@@ -201,6 +203,20 @@ def tour(browser, site_url) -> dict[str, PageVisit]:
             problems=watch.take())
     page.context.close()
     return visits
+
+
+@pytest.mark.parametrize("prefix", list(LANGUAGES.values()))
+def test_the_print_view_holds_every_lesson_in_order_and_loads_every_figure(reader, site_url, lessons, prefix):
+    reader.set_default_timeout(120_000)  # megabytes of HTML and every figure of the course, on a busy machine
+    open_page(reader, site_url, f"{prefix}print/")
+    assert reader.locator("section.print-lesson").evaluate_all("sections => sections.map(section => section.id)") \
+        == [f"lesson-{slug}" for slug in lessons]
+    figures = reader.evaluate("""async () => {
+        const images = [...document.querySelectorAll('section.print-lesson img')];
+        await Promise.all(images.map(img => { img.loading = 'eager'; return img.decode().catch(() => null); }));
+        return images.map(img => ({src: img.getAttribute('src'), width: img.naturalWidth}));
+    }""")
+    assert figures and not [figure["src"] for figure in figures if figure["width"] == 0]
 
 
 def test_no_console_errors_and_no_request_leaves_127_0_0_1_on_any_page(tour):

@@ -438,3 +438,52 @@ def test_every_lesson_page_has_a_report_link_naming_lesson_commit_and_torch(buil
     assert slug in body and BUILT_FROM in body and "torch 2." in body
     assert ("语言：中文" if prefix == "" else "Language: English") in body
     assert "{section}" in link["data-body"]  # what the page's script fills with the reader's section
+
+
+# ------------------------------------------------------------------- the print view
+
+def _print_view(built_site: Path, prefix: str) -> BeautifulSoup:
+    return BeautifulSoup((built_site / prefix / "print/index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_the_print_view_holds_every_lesson_in_nav_order_each_starting_a_page(built_site, prefix):
+    book = _print_view(built_site, prefix)
+    sections = book.select("article section.print-lesson")
+    assert [section["id"] for section in sections] == ["lesson-01-markdown", "lesson-02-notebook", "lesson-20-project"]
+    assert [section.find("h1").get_text(strip=True).rstrip("¶") for section in sections] == (
+        ["张量演示", "自动求导演示", "项目演示"] if prefix == "" else ["Tensor demo", "Autograd demo", "Project demo"])
+    style = " ".join(element.get_text() for element in book.select("article style"))
+    assert ".print-lesson { break-before: page; }" in style
+    assert "white-space: pre-wrap" in style
+    printed = style[style.index("@media print"):]
+    assert ".md-header" in printed and ".md-sidebar" in printed and ".md-footer" in printed
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_the_print_view_keeps_figures_outputs_and_math_with_addresses_that_resolve(built_site, prefix):
+    book = _print_view(built_site, prefix)
+    lesson = book.select_one("#lesson-01-markdown")
+    assert "输出来自运行 42" in lesson.get_text() and lesson.select("mjx-container")
+    images = book.select("section.print-lesson img")
+    assert images
+    for image in images:
+        assert (built_site / prefix / "print" / image["src"]).resolve().is_file(), image["src"]
+    fonts = " ".join(style.get_text() for style in book.select("#lesson-01-markdown style"))
+    assert 'url("../assets/mathjax/woff-v2/' in fonts and "../../assets" not in fonts  # from print/, not the lesson's
+
+
+def test_the_print_view_links_lessons_inside_the_book_and_keeps_ids_unique(built_site):
+    book = _print_view(built_site, "")
+    assert book.select_one('#lesson-01-markdown a[href="#lesson-02-notebook"]') is not None
+    ids = [element["id"] for element in book.select("[id]")]
+    assert len(ids) == len(set(ids))
+    for link in book.select('section.print-lesson a[href^="#"]'):
+        assert book.find(id=link["href"][1:]) is not None, link["href"]
+    assert book.select("#lesson-code") == []  # the pages' "copy up to here" data stays on the pages
+
+
+def test_the_print_view_is_neither_in_the_nav_nor_in_search(built_site):
+    assert "print/" not in _nav_sections((built_site / "lessons/01-markdown/index.html").read_text(encoding="utf-8"))
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert not [doc["location"] for doc in index["docs"] if doc["location"].startswith("print/")]

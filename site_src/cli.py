@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     lighthouse.add_argument("pages", nargs="*", help="site-relative pages, e.g. en/lessons/01-tensors/ "
                                                      "(default: lessons 01, 11, 13 and 25 in zh and en)")
     lighthouse.add_argument("--runs", type=int, default=3, help="runs per page, one after the other (default: 3)")
+    lighthouse.add_argument("--site", type=Path, action="append", metavar="DIR",
+                            help="a built site to measure instead of site/; give two (a copy of the site before a "
+                                 "change, and site/) to compare them, their runs alternating")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
     bench.add_argument("--starts", action="store_true",
@@ -350,15 +353,19 @@ def cmd_weight(args) -> int:
 def cmd_lighthouse(args) -> int:
     from .upkeep.lighthouse import default_pages, measure, report_table
 
+    sites = [args.root / site for site in args.site or [Path("site")]]
     try:
-        results = measure(args.root, args.pages or default_pages(), max(1, args.runs),
+        results = measure(args.root, args.pages or default_pages(), max(1, args.runs), sites,
                           progress=lambda line: print(line, file=sys.stderr, flush=True))
     except (FileNotFoundError, RuntimeError, ValueError) as error:
         print(error, file=sys.stderr)
         return 2
-    report, ok = report_table(results)
-    print(report)
-    return 0 if ok else 1
+    met = []
+    for site, site_results in zip(sites, results):
+        report, ok = report_table(site_results)
+        print(f"── {site}\n{report}" if len(sites) > 1 else report)
+        met.append(ok)
+    return 0 if met[-1] else 1
 
 
 def cmd_bench(args) -> int:

@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,28 +229,46 @@ def run_lighthouse(cli: Path, url: str, output: Path) -> LighthouseRun:
     return LighthouseRun.from_report(json.loads(output.read_text(encoding="utf-8")), str(output))
 
 
-def measure(root: Path, pages: list[str], runs: int = RUNS, progress=print) -> list[PageResult]:
-    """Serve ``root/site`` with gzip and run Lighthouse ``runs`` times on each page, one run at a
-    time (runs side by side would slow each other down: their CPU time is what is measured)."""
-    cli, site = root / LIGHTHOUSE_CLI, root / "site"
+def measure(root: Path, pages: list[str], runs: int = RUNS, sites: list[Path] | None = None,
+            progress=print) -> list[list[PageResult]]:
+    """Serve each built site (default ``root/site``) with gzip and run Lighthouse ``runs`` times on
+    each page of each site; the results per site, in the order given.
+
+    One run at a time: runs side by side would slow each other down, and their CPU time is what
+    is measured. With several sites (a build before and after a change) the runs alternate
+    between them, page by page, so that a machine that is busier for a while weighs on both alike.
+    """
+    cli, sites = root / LIGHTHOUSE_CLI, sites or [root / "site"]
+    _check_tools(cli)
+    for site in sites:
+        missing = [page for page in pages if not (site / page / "index.html").is_file()]
+        if missing:
+            raise FileNotFoundError(f"{site}: no built page for {', '.join(missing)}; run `python -m site_src build` "
+                                    "first, or name pages of the site (e.g. lessons/01-tensors/)")
+    measured: dict[tuple[int, str], list[LighthouseRun]] = {}
+    with ExitStack() as servers:
+        bases = [servers.enter_context(gzip_server(site, site_prefix(root))) for site in sites]
+        for number in range(1, runs + 1):
+            for page in pages:
+                for index, base in enumerate(bases):
+                    report = root / REPORTS / f"{_report_name(sites, index, page)}-{number}.json"
+                    run = run_lighthouse(cli, base + page, report)
+                    label = f"{sites[index]}: " if len(sites) > 1 else ""
+                    progress(f"{label}{page} run {number}/{runs}: performance {run.performance:.0f}, "
+                             f"TBT {run.tbt_ms:.0f} ms, LCP {run.lcp_ms / 1000:.2f} s")
+                    measured.setdefault((index, page), []).append(run)
+    return [[PageResult(page, tuple(measured[index, page])) for page in pages] for index in range(len(sites))]
+
+
+def _check_tools(cli: Path) -> None:
     if not cli.is_file():
         raise FileNotFoundError(f"{cli} is missing: run `make lighthouse`, or install the pinned Lighthouse with "
                                 "`npm ci --prefix tools/lighthouse --ignore-scripts`")
     if not Path(chrome_path()).exists():
         raise FileNotFoundError(f"no Chromium at {chrome_path()}: install Debian's chromium, or set CHROME_PATH")
-    missing = [page for page in pages if not (site / page / "index.html").is_file()]
-    if missing:
-        raise FileNotFoundError(f"{site}: no built page for {', '.join(missing)}; run `python -m site_src build` "
-                                "first, or name pages of the site (e.g. lessons/01-tensors/)")
-    results = []
-    with gzip_server(site, site_prefix(root)) as base:
-        for page in pages:
-            name = page.strip("/").replace("/", "_")
-            page_runs = []
-            for number in range(1, runs + 1):
-                run = run_lighthouse(cli, base + page, root / REPORTS / f"{name}-{number}.json")
-                progress(f"{page} run {number}/{runs}: performance {run.performance:.0f}, "
-                         f"TBT {run.tbt_ms:.0f} ms, LCP {run.lcp_ms / 1000:.2f} s")
-                page_runs.append(run)
-            results.append(PageResult(page, tuple(page_runs)))
-    return results
+
+
+def _report_name(sites: list[Path], index: int, page: str) -> str:
+    """build/lighthouse/<site>_<page>-<run>.json: the site's folder name only when there are several."""
+    name = page.strip("/").replace("/", "_")
+    return f"{index}-{sites[index].name}_{name}" if len(sites) > 1 else name

@@ -161,3 +161,36 @@ def test_the_gzip_server_keeps_the_prefix_and_the_404_page(site):
 ])
 def test_accept_encoding_is_read_with_its_quality_values(header, accepted):
     assert accepts_gzip(header) is accepted
+
+
+def test_two_sites_are_measured_in_alternation_and_their_results_kept_apart(tmp_path, monkeypatch):
+    from site_src.upkeep import lighthouse
+
+    root = tmp_path / "course"
+    (root / "tools" / "lighthouse" / "node_modules" / "lighthouse" / "cli").mkdir(parents=True)
+    (root / lighthouse.LIGHTHOUSE_CLI).write_text("")
+    (root / "docs").mkdir()
+    (root / "mkdocs.yml").write_text("site_name: t\nsite_url: https://example.org/course/\n")
+    for site in ("site-before", "site"):
+        for page in ("lessons/01-a/", "en/lessons/01-a/"):
+            (root / site / page).mkdir(parents=True)
+            (root / site / page / "index.html").write_text(f"<p>{site}</p>")
+    order = []
+
+    def fake_lighthouse(cli, url, output):
+        with urllib.request.urlopen(url) as response:
+            site = response.read().decode()[3:-4]
+        order.append((site, url.rsplit("/course/", 1)[1]))
+        return a_run(performance=90 if site == "site-before" else 99)
+
+    monkeypatch.setattr(lighthouse, "run_lighthouse", fake_lighthouse)
+    monkeypatch.setattr(lighthouse, "chrome_path", lambda: str(root / "mkdocs.yml"))  # any file that exists
+    before, after = lighthouse.measure(root, ["lessons/01-a/", "en/lessons/01-a/"], runs=2,
+                                       sites=[root / "site-before", root / "site"], progress=lambda line: None)
+    assert order[:4] == [("site-before", "lessons/01-a/"), ("site", "lessons/01-a/"),
+                         ("site-before", "en/lessons/01-a/"), ("site", "en/lessons/01-a/")]
+    assert len(order) == 8
+    assert [result.page for result in after] == ["lessons/01-a/", "en/lessons/01-a/"]
+    assert [len(result.runs) for result in before] == [2, 2]
+    assert {result.median("performance") for result in before} == {90}
+    assert {result.median("performance") for result in after} == {99}

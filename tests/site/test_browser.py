@@ -118,6 +118,27 @@ def test_search_finds_the_lessons_that_use_the_word(reader, site_url, lessons, l
     assert any(f"lessons/{slug}/" in href for href in hrefs), f"{query!r} on the {lang} site found only {hrefs}"
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_search_index_is_fetched_when_the_reader_turns_to_search_not_before(reader, site_url, lessons, lang):
+    _a_lesson(lessons, MARKDOWN_LESSON)
+    fetched = []
+    reader.on("request", lambda request: fetched.append(request.url) if "search_index.json" in request.url else None)
+    open_page(reader, site_url, f"{LANGUAGES[lang]}lessons/{MARKDOWN_LESSON}/")
+    reader.wait_for_timeout(1000)
+    assert fetched == [], "the search index (about 2 MB) was fetched before the reader turned to search"
+    reader.keyboard.press("s")  # Material's key for search: focuses the search box
+    reader.wait_for_function("""() => { const meta = document.querySelector('.md-search-result__meta');
+        return meta && meta.textContent.trim() && !/Initializing search|正在初始化搜索引擎/.test(meta.textContent); }""",
+                             timeout=20_000)
+    assert fetched == [f"{site_url}{LANGUAGES[lang]}search/search_index.json"]
+
+
+def test_a_page_opened_from_a_search_result_fetches_the_index_at_once_to_highlight_the_words(reader, site_url, lessons):
+    _a_lesson(lessons, MARKDOWN_LESSON)
+    open_page(reader, site_url, f"lessons/{MARKDOWN_LESSON}/?h=tensor")
+    reader.locator("mark[data-md-highlight]").first.wait_for(timeout=20_000)
+
+
 def _clipboard_after_click(page, button) -> str:
     page.evaluate("navigator.clipboard.writeText('')")
     # A solution's block sits in a folded box: open it, as a reader would.

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     lighthouse = commands.add_parser("lighthouse", help="Lighthouse (mobile) on lesson pages of the built site, served "
                                                         "with gzip: median score, LCP, TBT, CLS, DOM size, bytes")
     lighthouse.add_argument("pages", nargs="*", help="site-relative pages, e.g. en/lessons/01-tensors/ "
-                                                     "(default: lessons 01, 11, 13 and 25 in zh and en)")
+                                                     "(default: lessons 01, 11 and 25 in zh and en)")
     lighthouse.add_argument("--runs", type=int, default=3, help="runs per page, one after the other (default: 3)")
     lighthouse.add_argument("--site", type=Path, action="append", metavar="DIR",
                             help="a built site to measure instead of site/; give two (a copy of the site before a "

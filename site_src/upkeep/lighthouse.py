@@ -32,8 +32,8 @@ from ..site.build import PagesHandler, QuietServer, site_prefix
 
 LIGHTHOUSE_CLI = Path("tools") / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
 REPORTS = Path("build") / "lighthouse"
-# A Markdown lesson, a notebook lesson (index.py), a long Markdown lesson, a project; both languages.
-DEFAULT_LESSONS = ("01-tensors", "11-mnist-mlp", "13-training-well", "25-translator")
+# A Markdown lesson, a notebook lesson (index.py), a project; each in both languages.
+DEFAULT_LESSONS = ("01-tensors", "11-mnist-mlp", "25-translator")
 LANGUAGE_PREFIXES = {"zh": "", "en": "en/"}
 RUNS = 3
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking"

@@ -139,12 +139,17 @@ def test_a_page_opened_from_a_search_result_fetches_the_index_at_once_to_highlig
     reader.locator("mark[data-md-highlight]").first.wait_for(timeout=20_000)
 
 
-def _clipboard_after_click(page, button) -> str:
-    page.evaluate("navigator.clipboard.writeText('')")
-    # A solution's block sits in a folded box: open it, as a reader would.
-    folded = button.locator("xpath=ancestor::details[not(@open)]/summary")
+def _show_block(block) -> None:
+    """Bring a code block into view as a reader does: Material gives it its buttons only then
+    (mkdocs.yml: content.lazy). A solution's block sits in a folded box: open it first."""
+    folded = block.locator("xpath=ancestor::details[not(@open)]/summary")
     if folded.count():
         folded.first.click()
+    block.scroll_into_view_if_needed()
+
+
+def _clipboard_after_click(page, button) -> str:
+    page.evaluate("navigator.clipboard.writeText('')")
     button.hover()
     button.click()
     page.wait_for_function("navigator.clipboard.readText().then(text => text.length > 0)", timeout=5000)
@@ -157,8 +162,22 @@ def test_the_copy_button_copies_exactly_the_blocks_code(reader, site_url, lesson
     open_page(reader, site_url, f"lessons/{slug}/")
     for block in (blocks[0], blocks[len(blocks) // 2], blocks[-1]):
         code = reader.locator(f'[data-lesson-block="{block.index}"]')
+        _show_block(code)
         copied = _clipboard_after_click(reader, code.locator('.md-code__button[data-md-type="copy"]'))
         assert copied.rstrip("\n") == block.code.rstrip("\n"), f"{block.path}:{block.line}"
+
+
+@pytest.mark.parametrize("slug", [MARKDOWN_LESSON, NOTEBOOK_LESSON])
+def test_a_block_gets_its_buttons_in_one_named_group_when_it_comes_into_view(reader, site_url, lessons, slug):
+    last = extract_blocks(lessons[slug].zh)[-1]
+    open_page(reader, site_url, f"lessons/{slug}/")
+    block = reader.locator(f'[data-lesson-block="{last.index}"]')
+    assert block.locator(".md-code__button").count() == 0, "the last block was set up before it came into view"
+    _show_block(block)
+    group = block.locator('div.md-code__nav[role="group"][aria-label="代码块操作"]')
+    group.locator(".lesson-copy-upto").wait_for(timeout=5000)
+    assert group.locator('.md-code__button[data-md-type="copy"]').count() == 1
+    assert reader.locator("nav.md-code__nav").count() == 0  # every bar regrouped (accessibility.js)
 
 
 @pytest.mark.parametrize("slug,lang", [(MARKDOWN_LESSON, "zh"), (NOTEBOOK_LESSON, "en")])
@@ -166,6 +185,7 @@ def test_copy_up_to_here_gives_a_script_that_python_runs(reader, site_url, lesso
     blocks = extract_blocks(lessons[slug].sources[lang])
     last = blocks[-1]
     open_page(reader, site_url, f"{LANGUAGES[lang]}lessons/{slug}/")
+    _show_block(reader.locator(f'[data-lesson-block="{last.index}"]'))
     button = reader.locator(f'[data-lesson-block="{last.index}"] .lesson-copy-upto')
     label = "复制到此处为止的全部代码" if lang == "zh" else "Copy all code up to here"
     assert button.get_attribute("title") == label

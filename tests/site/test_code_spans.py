@@ -40,3 +40,17 @@ def test_only_code_elements_change():
 def test_escaped_text_stays_escaped():
     code = '<code><span class="n">a</span><span class="o">&lt;</span><span class="o">&amp;</span></code>'
     assert slim_code_spans(code) == '<code>a<span class="o">&lt;&amp;</span></code>'
+
+
+def test_each_code_block_carries_its_line_count_and_is_a_focus_stop_until_material_sets_it_up():
+    from site_src.site.code_spans import lazy_code_blocks
+
+    output = '<div class="lesson-output highlight"><pre><span></span><code>loss 0.5\nloss 0.2\n</code></pre></div>'
+    html = lazy_code_blocks('<p><code>inline</code></p>' + BLOCK.replace('<div class="highlight">',
+                                                                       '<div class="highlight" data-lesson-block="3">')
+                            + output)
+    assert html.startswith("<p><code>inline</code></p>")  # not a block: left alone
+    assert '<div class="highlight" style="--lines: 1" data-lesson-block="3"><pre><span></span><code tabindex="0">' in html
+    assert '<div class="lesson-output highlight" style="--lines: 2"><pre><span></span><code tabindex="0">loss' in html
+    assert lazy_code_blocks('<div class="highlight"><pre><code>a\nb</code></pre></div>') == \
+        '<div class="highlight" style="--lines: 2"><pre><code tabindex="0">a\nb</code></pre></div>'

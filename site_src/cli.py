@@ -52,6 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     newest.add_argument("--jobs", type=int, default=2, help="lessons run side by side (default: 2)")
     newest.add_argument("--report", type=Path, metavar="DIR", help="also write title.txt and report.md here (for the issue)")
     commands.add_parser("weight", help="each lesson page's HTML + CSS + JS, as files and as sent (budget: 300 KB sent)")
+    lighthouse = commands.add_parser("lighthouse", help="Lighthouse (mobile) on lesson pages of the built site, served "
+                                                        "with gzip: median score, LCP, TBT, CLS, DOM size, bytes")
+    lighthouse.add_argument("pages", nargs="*", help="site-relative pages, e.g. en/lessons/01-tensors/ "
+                                                     "(default: lessons 01, 11 and 25 in zh and en)")
+    lighthouse.add_argument("--runs", type=int, default=3, help="runs per page, one after the other (default: 3)")
+    lighthouse.add_argument("--site", type=Path, action="append", metavar="DIR",
+                            help="a built site to measure instead of site/; give two (a copy of the site before a "
+                                 "change, and site/) to compare them, their runs alternating")
     bench = commands.add_parser("bench", help="time cold/warm/edit runs, the build and the harness overhead")
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
     bench.add_argument("--starts", action="store_true",
@@ -390,6 +398,24 @@ def cmd_weight(args) -> int:
     return 0 if ok else 1
 
 
+def cmd_lighthouse(args) -> int:
+    from .upkeep.lighthouse import default_pages, measure, report_table
+
+    sites = [args.root / site for site in args.site or [Path("site")]]
+    try:
+        results = measure(args.root, args.pages or default_pages(), max(1, args.runs), sites,
+                          progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except (FileNotFoundError, RuntimeError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    met = []
+    for site, site_results in zip(sites, results):
+        report, ok = report_table(site_results)
+        print(f"── {site}\n{report}" if len(sites) > 1 else report)
+        met.append(ok)
+    return 0 if met[-1] else 1
+
+
 def cmd_bench(args) -> int:
     from .upkeep.bench import print_figures, run_benchmark
 
@@ -409,6 +435,7 @@ COMMANDS = {
     "extract": cmd_extract, "run": cmd_run, "check": cmd_check, "build": cmd_build,
     "offline": cmd_offline, "pdf": cmd_pdf,
     "serve": cmd_serve, "new": cmd_new, "bench": cmd_bench, "weight": cmd_weight,
+    "lighthouse": cmd_lighthouse,
     "compare": cmd_compare, "newest": cmd_newest, "shard": cmd_shard, "mutate": cmd_mutate,
     "preview": cmd_preview, "translations": cmd_translations, "records-key": cmd_records_key,
 }

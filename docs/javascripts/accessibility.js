@@ -10,21 +10,17 @@
   // one unnamed navigation landmark per code block (axe: landmark-unique), which screen
   // readers list among the page's real navigation. They are a group of buttons: the same
   // element as a <div role="group">, with the buttons (and their listeners) moved over.
-  function regroupCodeButtons() {
+  function regroupCodeButtons(nav) {
+    if (nav.tagName !== "NAV" || !nav.isConnected) return;
     var label = LABELS[(document.documentElement.lang || "en").slice(0, 2)] || LABELS.en;
-    document.querySelectorAll("nav.md-code__nav").forEach(function (nav) {
-      var group = document.createElement("div");
-      group.className = nav.className;
-      group.setAttribute("role", "group");
-      group.setAttribute("aria-label", label);
-      while (nav.firstChild) group.appendChild(nav.firstChild);
-      nav.replaceWith(group);
-    });
+    var group = document.createElement("div");
+    group.className = nav.className;
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", label);
+    while (nav.firstChild) group.appendChild(nav.firstChild);
+    nav.replaceWith(group);
   }
 
-  if (window.document$) {
-    window.document$.subscribe(regroupCodeButtons);
-  } else {
-    document.addEventListener("DOMContentLoaded", regroupCodeButtons);
-  }
+  // Material adds a block's buttons when the block comes into view (code-blocks.js).
+  window.onCodeButtons(regroupCodeButtons);
 })();

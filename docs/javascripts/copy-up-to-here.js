@@ -20,9 +20,10 @@
     return data.header + "\n\n" + blocks.join("\n\n") + "\n";
   }
 
-  function addButton(block, data) {
-    var nav = block.querySelector(".md-code__nav");
-    if (!nav || nav.querySelector(".lesson-copy-upto")) return;
+  function addButton(nav, data) {
+    var block = nav.closest("[data-lesson-block]");
+    // a bar that accessibility.js has just swapped for a group is no longer in the page
+    if (!block || !nav.isConnected || nav.querySelector(".lesson-copy-upto")) return;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "md-code__button lesson-copy-upto";
@@ -43,18 +44,9 @@
     nav.insertBefore(button, nav.firstChild);
   }
 
-  function addButtons() {
-    var data = pageData();
-    if (!data) return;
-    document.querySelectorAll("[data-lesson-block]").forEach(function (block) {
-      addButton(block, data);
-    });
-  }
-
-  // Material adds its own buttons when a page is shown (document$); ours go in beside them.
-  if (window.document$) {
-    window.document$.subscribe(addButtons);
-  } else {
-    document.addEventListener("DOMContentLoaded", addButtons);
+  // Material adds its own buttons to a block when it comes into view; ours go in beside them.
+  var data = pageData();
+  if (data) {
+    window.onCodeButtons(function (nav) { addButton(nav, data); });
   }
 })();

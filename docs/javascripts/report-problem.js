@@ -8,7 +8,9 @@
   "use strict";
 
   var lastSection = "";
-  var lastY = window.scrollY;
+  // 0, not window.scrollY: reading the scroll position while the page loads forces the style
+  // of the whole page to be computed inside this script (45 ms of lesson 01 in a Chromium trace).
+  var lastY = 0;
 
   function headingAbove() {
     var headings = document.querySelectorAll(".md-content h2[id], .md-content h3[id]");

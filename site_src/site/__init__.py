@@ -6,6 +6,7 @@ with each block's recorded outputs, the downloads, typeset math. Imports ``lesso
 - ``render``        puts recorded outputs under the blocks (Markdown) or into notebooks;
 - ``downloads``     builds each lesson's ``.py`` and ``.ipynb`` downloads;
 - ``notebook_html``, ``mathjax``  tidy notebook pages and typeset math at build time;
+- ``code_spans``    takes the highlight spans that change nothing on screen out of code;
 - ``mkdocs_hooks``  wires the above into MkDocs (loaded through ``mkdocs_entry``);
 - ``build``         builds and serves both languages;
 - ``print_view``    the print page of each language: the whole course in order, for Print → PDF;

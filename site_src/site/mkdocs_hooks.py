@@ -42,6 +42,7 @@ from ..lesson.requirements import lesson_needs
 from ..lesson.translations import load_record
 from ..run.publish import ALLOWED_TEXT, OUTPUT_TYPES
 from ..run.records import OUTPUTS_FOLDER, RecordStore, fresh_gpu_record, installed_versions, lesson_key
+from .code_spans import lazy_code_blocks, slim_code_spans
 from .downloads import colab_url, download_notebook, download_script, notebook_path
 from .feedback import PageReport, build_commit
 from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
@@ -193,6 +194,7 @@ def on_page_content(html: str, page, config, files) -> str:
                                lesson_needs(lesson).install_line, _report_link(lesson, lang, page, recorded, config))
         html = _after_title(html, header)
         html += copy_data(lesson, blocks, lang)
+    html = lazy_code_blocks(slim_code_spans(html))
     if has_math(html):
         try:
             html = typeset(html, get_relative_url(FONTS_URI, page.url), page.file.edit_uri or page.file.src_uri,

@@ -1,6 +1,8 @@
 """Stage 4, upkeep: what maintainers run. May import any stage.
 
 - ``bench``    timings of the pipeline (``make bench``);
+- ``lighthouse``  how fast lesson pages load on a phone: Lighthouse on the built site served with gzip
+  (``make lighthouse``);
 - ``mutate``   mutation testing of the modules whose bugs would publish a wrong page;
 - ``shards``   deals the lessons to CI's shards by their recorded durations;
 - ``newest_check``  did the weekly run install the index's newest torch? (newest.yml, plain script);

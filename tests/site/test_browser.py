@@ -118,12 +118,38 @@ def test_search_finds_the_lessons_that_use_the_word(reader, site_url, lessons, l
     assert any(f"lessons/{slug}/" in href for href in hrefs), f"{query!r} on the {lang} site found only {hrefs}"
 
 
-def _clipboard_after_click(page, button) -> str:
-    page.evaluate("navigator.clipboard.writeText('')")
-    # A solution's block sits in a folded box: open it, as a reader would.
-    folded = button.locator("xpath=ancestor::details[not(@open)]/summary")
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_search_index_is_fetched_when_the_reader_turns_to_search_not_before(reader, site_url, lessons, lang):
+    _a_lesson(lessons, MARKDOWN_LESSON)
+    fetched = []
+    reader.on("request", lambda request: fetched.append(request.url) if "search_index.json" in request.url else None)
+    open_page(reader, site_url, f"{LANGUAGES[lang]}lessons/{MARKDOWN_LESSON}/")
+    reader.wait_for_timeout(1000)
+    assert fetched == [], "the search index (about 2 MB) was fetched before the reader turned to search"
+    reader.keyboard.press("s")  # Material's key for search: focuses the search box
+    reader.wait_for_function("""() => { const meta = document.querySelector('.md-search-result__meta');
+        return meta && meta.textContent.trim() && !/Initializing search|正在初始化搜索引擎/.test(meta.textContent); }""",
+                             timeout=20_000)
+    assert fetched == [f"{site_url}{LANGUAGES[lang]}search/search_index.json"]
+
+
+def test_a_page_opened_from_a_search_result_fetches_the_index_at_once_to_highlight_the_words(reader, site_url, lessons):
+    _a_lesson(lessons, MARKDOWN_LESSON)
+    open_page(reader, site_url, f"lessons/{MARKDOWN_LESSON}/?h=tensor")
+    reader.locator("mark[data-md-highlight]").first.wait_for(timeout=20_000)
+
+
+def _show_block(block) -> None:
+    """Bring a code block into view as a reader does: Material gives it its buttons only then
+    (mkdocs.yml: content.lazy). A solution's block sits in a folded box: open it first."""
+    folded = block.locator("xpath=ancestor::details[not(@open)]/summary")
     if folded.count():
         folded.first.click()
+    block.scroll_into_view_if_needed()
+
+
+def _clipboard_after_click(page, button) -> str:
+    page.evaluate("navigator.clipboard.writeText('')")
     button.hover()
     button.click()
     page.wait_for_function("navigator.clipboard.readText().then(text => text.length > 0)", timeout=5000)
@@ -136,8 +162,22 @@ def test_the_copy_button_copies_exactly_the_blocks_code(reader, site_url, lesson
     open_page(reader, site_url, f"lessons/{slug}/")
     for block in (blocks[0], blocks[len(blocks) // 2], blocks[-1]):
         code = reader.locator(f'[data-lesson-block="{block.index}"]')
+        _show_block(code)
         copied = _clipboard_after_click(reader, code.locator('.md-code__button[data-md-type="copy"]'))
         assert copied.rstrip("\n") == block.code.rstrip("\n"), f"{block.path}:{block.line}"
+
+
+@pytest.mark.parametrize("slug", [MARKDOWN_LESSON, NOTEBOOK_LESSON])
+def test_a_block_gets_its_buttons_in_one_named_group_when_it_comes_into_view(reader, site_url, lessons, slug):
+    last = extract_blocks(lessons[slug].zh)[-1]
+    open_page(reader, site_url, f"lessons/{slug}/")
+    block = reader.locator(f'[data-lesson-block="{last.index}"]')
+    assert block.locator(".md-code__button").count() == 0, "the last block was set up before it came into view"
+    _show_block(block)
+    group = block.locator('div.md-code__nav[role="group"][aria-label="代码块操作"]')
+    group.locator(".lesson-copy-upto").wait_for(timeout=5000)
+    assert group.locator('.md-code__button[data-md-type="copy"]').count() == 1
+    assert reader.locator("nav.md-code__nav").count() == 0  # every bar regrouped (accessibility.js)
 
 
 @pytest.mark.parametrize("slug,lang", [(MARKDOWN_LESSON, "zh"), (NOTEBOOK_LESSON, "en")])
@@ -145,6 +185,7 @@ def test_copy_up_to_here_gives_a_script_that_python_runs(reader, site_url, lesso
     blocks = extract_blocks(lessons[slug].sources[lang])
     last = blocks[-1]
     open_page(reader, site_url, f"{LANGUAGES[lang]}lessons/{slug}/")
+    _show_block(reader.locator(f'[data-lesson-block="{last.index}"]'))
     button = reader.locator(f'[data-lesson-block="{last.index}"] .lesson-copy-upto')
     label = "复制到此处为止的全部代码" if lang == "zh" else "Copy all code up to here"
     assert button.get_attribute("title") == label

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -203,7 +204,10 @@ def test_notebook_lesson_pages_are_rendered_cells_with_outputs(built_site, prefi
     assert "# %%" not in html
     # mkdocs-jupyter's inline JupyterLab CSS, scripts and prompts are gone; code is Material's
     assert "--jp-" not in html and "In&nbsp;[" not in html and html.count("<style") == 1  # the one is MathJax's
-    assert '<div class="highlight" data-lesson-block="0"><pre><span></span><code>' in html
+    # ... with its line count (height kept while off screen) and a focus stop until Material sets it up
+    assert re.search(r'<div class="highlight" style="--lines: \d+" data-lesson-block="0"><pre><span></span>'
+                     r'<code tabindex="0">', html)
+    assert '<span class="n">' not in html  # names are the code's own colour: no span (site/code_spans.py)
 
 
 def test_the_search_dialog_is_named_in_each_language(built_site):

@@ -1,6 +1,7 @@
 """Stage 4, upkeep: what maintainers run. May import any stage.
 
-- ``bench``    timings of the pipeline (``make bench``);
+- ``bench``    timings of the pipeline (``make bench``; ``--scale N``: beside a course N times the size);
+- ``scale``    copies a throw-away course N times over, coherent enough to check and build;
 - ``mutate``   mutation testing of the modules whose bugs would publish a wrong page;
 - ``shards``   deals the lessons to CI's shards by their recorded durations;
 - ``newest_check``  did the weekly run install the index's newest torch? (newest.yml, plain script);

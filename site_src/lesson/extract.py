@@ -24,6 +24,10 @@ DEFAULT_BLOCK_TIMEOUT = 60.0
 OPTION_PREFIX = "#|"
 PYTHON_FENCE_LANGUAGES = {"python", "py", "python3"}
 NOTEBOOK_FORMAT = {"extension": ".py", "format_name": "percent"}
+# The block structure of a Markdown text (fences, headings, front matter), built once: what
+# extract, glue and translations read. Inline parsing, which none of them needs, would be most
+# of each parse's time.
+BLOCK_PARSER = MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "text_join"])
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,12 @@ def extract_blocks(source: LessonSource) -> list[LessonBlock]:
     return list(_blocks_of_text(source.rel, source.format, source.read_text()))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _blocks_of_text(rel: str, file_format: str, text: str) -> tuple[LessonBlock, ...]:
     # Cached by the file's text: a site build asks for the same file's blocks many times
-    # (page, downloads, parity, links), and blocks are immutable.
+    # (page, downloads, parity, links), and blocks are immutable. The cache holds more files
+    # than a course three times today's has: a build that cycles through more than it holds
+    # would find none of them there.
     source = _TextSource(rel, file_format, text)
     if file_format == "markdown":
         raw, problems = _markdown_blocks(source)
@@ -122,7 +128,7 @@ class _TextSource:
 def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], list[Problem]]:
     text = source.read_text()
     lines = text.splitlines()
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
+    tokens = BLOCK_PARSER.parse(text)
     blocks, problems, fence_lines = [], [], set()
     for token in tokens:
         if token.type != "fence" or not token.map:

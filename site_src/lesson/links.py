@@ -7,6 +7,7 @@ lessons (and their anchors), to files in the lesson folder, and images.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -24,6 +25,7 @@ from .problems import Problem
 
 # The same anchors as the site: mkdocs.yml sets toc.slugify to pymdownx's slugify(case=lower).
 SLUGIFY = slugify(case="lower")
+PARSER = MarkdownIt("commonmark").use(front_matter_plugin)  # built once: building one costs a parse's worth
 
 
 def check_links(lesson: Lesson) -> list[Problem]:
@@ -46,7 +48,7 @@ def _links(source: LessonSource) -> list[tuple[int, str]]:
 
 def _markdown_links(text: str, line_offset: int) -> list[tuple[int, str]]:
     found = []
-    for token in MarkdownIt("commonmark").use(front_matter_plugin).parse(text):
+    for token in PARSER.parse(text):
         if token.type != "inline" or not token.map:
             continue
         for child in token.children or []:
@@ -106,13 +108,19 @@ def _missing_anchor(source: LessonSource, line: int, page: Path, anchor: str) ->
                    "link to an existing heading; anchors are the heading text in lower case, spaces as `-`")
 
 
-def _anchors(page: Path) -> set[str]:
-    text = page.read_text(encoding="utf-8")
-    if page.suffix == ".py":
+def _anchors(page: Path) -> frozenset[str]:
+    return _anchors_of_text(page.suffix, page.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _anchors_of_text(suffix: str, text: str) -> frozenset[str]:
+    # Cached by the page's text: every lesson that links to a heading of it asks again.
+    if suffix == ".py":
         text = "\n".join(cell.source for cell in jupytext.reads(text, fmt="py:percent").cells
                          if cell.cell_type == "markdown")
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
-    return {SLUGIFY(tokens[i + 1].content, "-") for i, token in enumerate(tokens) if token.type == "heading_open"}
+    tokens = PARSER.parse(text)
+    return frozenset(SLUGIFY(tokens[i + 1].content, "-") for i, token in enumerate(tokens)
+                     if token.type == "heading_open")
 
 
 def check_alt_text(lesson: Lesson, record: dict) -> list[Problem]:

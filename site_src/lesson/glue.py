@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .extract import BLOCK_PARSER, LessonBlock, extract_blocks
+from .extract import LessonBlock, block_tokens, extract_blocks
 from .lessons import Lesson, LessonSource
 from .problems import LessonError, Problem
 
@@ -64,7 +64,7 @@ def prose_placeholders(source: LessonSource) -> list[Placeholder]:
 
 def _markdown_code_lines(lines: list[str]) -> set[int]:
     """1-based numbers of front matter and fenced-block lines (of any language)."""
-    tokens = BLOCK_PARSER.parse("\n".join(lines))
+    tokens = block_tokens("\n".join(lines))
     skipped = set()
     for token in tokens:
         if token.type in {"fence", "code_block", "front_matter"} and token.map:

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 from pymdownx.slugs import slugify
 
-from .extract import NOTEBOOK_FORMAT
+from .extract import NOTEBOOK_FORMAT, block_tokens, link_references
 from .lessons import Lesson, LessonSource
 from .problems import Problem
 
@@ -47,11 +47,16 @@ def _links(source: LessonSource) -> list[tuple[int, str]]:
 
 
 def _markdown_links(text: str, line_offset: int) -> list[tuple[int, str]]:
-    found = []
-    for token in PARSER.parse(text):
-        if token.type != "inline" or not token.map:
+    found, references = [], None
+    for token in block_tokens(text):
+        # Only `[` opens a link or an image, only `<` an autolink (commonmark has no linkify):
+        # the rest of the prose need not be parsed inline, which is most of the parsing time.
+        if token.type != "inline" or not token.map or ("[" not in token.content and "<" not in token.content):
             continue
-        for child in token.children or []:
+        children = []
+        references = link_references(text) if references is None else references
+        PARSER.inline.parse(token.content, PARSER, references, children)
+        for child in children:
             target = child.attrs.get("href") or child.attrs.get("src")
             if child.type in ("link_open", "image") and target:
                 found.append((line_offset + token.map[0] + 1 + _line_within(token.content, child), str(target)))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from .extract import BLOCK_PARSER, PYTHON_FENCE_LANGUAGES
+from .extract import PYTHON_FENCE_LANGUAGES, block_tokens
 from .lessons import LANGUAGES, Lesson, LessonSource, front_matter_of, header_end
 from .problems import Problem
 
@@ -141,7 +141,7 @@ def _notebook_cells(lines: list[str]) -> list[tuple[str, int, list[tuple[int, st
 
 def _split(numbered: list[tuple[int, str]]) -> list[Section]:
     texts = [text for _, text in numbered]
-    tokens = BLOCK_PARSER.parse("\n".join(texts))  # only the block structure matters: headings, fences
+    tokens = block_tokens("\n".join(texts))  # only the block structure matters: headings, fences
     skip, starts = set(), {}  # line index -> the openers of the sections starting there
     for token in tokens:
         if not token.map or token.level != 0:

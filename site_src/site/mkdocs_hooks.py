@@ -83,10 +83,16 @@ PROJECTS_INTRO = {
           "evaluate it with the right metric, then find out where it goes wrong.",
 }
 
+_BUILD_LESSONS: dict[int, list[Lesson]] = {}  # the current build's config (by id) -> its lessons
+
 # ------------------------------------------------------------------------------ hooks
 
 
 def on_config(config):
+    # Found once per build (each build loads its config anew): every page asks for them, and
+    # finding them on each ask made a build grow with the square of the course.
+    _BUILD_LESSONS.clear()
+    _BUILD_LESSONS[id(config)] = _find_lessons(config)
     config.nav = _expand_lessons_in_nav(config.nav, _lessons(config))
     return config
 
@@ -199,6 +205,12 @@ def _root(config) -> Path:
 
 
 def _lessons(config) -> list[Lesson]:
+    """This build's lessons (found in on_config)."""
+    found = _BUILD_LESSONS.get(id(config))
+    return found if found is not None else _find_lessons(config)
+
+
+def _find_lessons(config) -> list[Lesson]:
     lessons_dir = _root(config) / config.extra.get("lessons_dir", "lessons")
     try:
         return discover_lessons(lessons_dir)

@@ -163,9 +163,10 @@ extract: setup
 new: setup
 	$(PY) -m site_src new "$(SLUG)" --title "$(TITLE)" --title-en "$(TITLE_EN)" $(if $(NOTEBOOK),--notebook,)
 
-## Timings of the pipeline on this machine (see docs/benchmarks.md); STARTS=1: only every lesson run bare, cold and warm
+## Timings of the pipeline on this machine (see docs/benchmarks.md); STARTS=1: only every lesson run bare, cold and warm;
+## SCALE=3: each stage on the course and on a copy three times its size, with the ratio (needs fresh records)
 bench: setup
-	$(PY) -m site_src bench $(if $(STARTS),--starts,)
+	$(PY) -m site_src bench $(if $(STARTS),--starts,) $(if $(SCALE),--scale $(SCALE),)
 
 ## Every lesson on the newest torch and torchvision (needs network), compared with the pinned
 ## run: prints what broke or changed, as the weekly workflow (newest.yml) reports it in an issue.

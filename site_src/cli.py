@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--lesson", help="the lesson to edit for the edit-one-lesson figure (default: the first)")
     bench.add_argument("--starts", action="store_true",
                        help="only the sums of every lesson run bare, through the harness cold, and warm")
+    bench.add_argument("--scale", type=int, metavar="N",
+                       help="instead, each stage on the course and on a copy N times its size, with the ratio "
+                            "(needs fresh records of every lesson; runs none from nothing)")
     mutate = commands.add_parser("mutate", help="mutation-test the stages that decide a page (cosmic-ray; slow)")
     mutate.add_argument("modules", nargs="*", help="e.g. parity records (default: all of them)")
     new = commands.add_parser("new", help="scaffold a lesson pair (zh + en) in lessons/<slug>/")
@@ -417,8 +420,15 @@ def cmd_lighthouse(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .upkeep.bench import print_figures, run_benchmark
+    from .upkeep.bench import print_figures, print_scaled, run_benchmark, run_scale_benchmark
 
+    if args.scale is not None:
+        if args.scale < 2:
+            print(f"--scale {args.scale}: give how many times the course to copy, 2 or more", file=sys.stderr)
+            return 2
+        stages = run_scale_benchmark(args.root, args.scale, args.lesson)
+        print_scaled(stages)
+        return 1 if any(stage.missed for stage in stages) else 0
     print_figures(run_benchmark(args.root, args.lesson, starts_only=args.starts))
     return 0
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .lessons import Lesson, LessonSource
@@ -24,6 +25,9 @@ DEFAULT_BLOCK_TIMEOUT = 60.0
 OPTION_PREFIX = "#|"
 PYTHON_FENCE_LANGUAGES = {"python", "py", "python3"}
 NOTEBOOK_FORMAT = {"extension": ".py", "format_name": "percent"}
+# The block structure of a Markdown text (fences, headings, front matter): what extract, glue
+# and translations read. Inline parsing, which none of them needs, would be most of each parse's time.
+BLOCK_PARSER = MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "text_join"])
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,12 @@ def extract_blocks(source: LessonSource) -> list[LessonBlock]:
     return list(_blocks_of_text(source.rel, source.format, source.read_text()))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _blocks_of_text(rel: str, file_format: str, text: str) -> tuple[LessonBlock, ...]:
     # Cached by the file's text: a site build asks for the same file's blocks many times
-    # (page, downloads, parity, links), and blocks are immutable.
+    # (page, downloads, parity, links), and blocks are immutable. The cache holds more files
+    # than a course three times today's has: a build that cycles through more than it holds
+    # would find none of them there.
     source = _TextSource(rel, file_format, text)
     if file_format == "markdown":
         raw, problems = _markdown_blocks(source)
@@ -122,7 +128,7 @@ class _TextSource:
 def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], list[Problem]]:
     text = source.read_text()
     lines = text.splitlines()
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
+    tokens = block_tokens(text)
     blocks, problems, fence_lines = [], [], set()
     for token in tokens:
         if token.type != "fence" or not token.map:
@@ -143,6 +149,25 @@ def _markdown_blocks(source: LessonSource) -> tuple[list[tuple[int, str, int]], 
         blocks.append((start + 2, token.content.rstrip("\n"), end))
     problems += _hidden_fences(source.rel, lines, fence_lines)
     return blocks, problems
+
+
+def block_tokens(text: str) -> tuple[Token, ...]:
+    """The block-level tokens of a Markdown text (their ``map``: 0-based lines; paragraphs' inline
+    content not parsed), parsed once per text for extract, glue, translations and links alike
+    (read them, never change them)."""
+    return _block_structure("\n".join(text.splitlines()))[0]
+
+
+def link_references(text: str) -> dict:
+    """The parser's environment after the block parse: the text's ``[name]: url`` definitions,
+    which inline parsing of its paragraphs needs."""
+    return dict(_block_structure("\n".join(text.splitlines()))[1])
+
+
+@functools.lru_cache(maxsize=1024)
+def _block_structure(text: str) -> tuple[tuple[Token, ...], dict]:
+    env: dict = {}
+    return tuple(BLOCK_PARSER.parse(text, env)), env
 
 
 def _fence_is_closed(lines: list[str], end: int, markup: str) -> bool:

@@ -23,10 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.front_matter import front_matter_plugin
-
-from .extract import LessonBlock, extract_blocks
+from .extract import LessonBlock, block_tokens, extract_blocks
 from .lessons import Lesson, LessonSource
 from .problems import LessonError, Problem
 
@@ -67,7 +64,7 @@ def prose_placeholders(source: LessonSource) -> list[Placeholder]:
 
 def _markdown_code_lines(lines: list[str]) -> set[int]:
     """1-based numbers of front matter and fenced-block lines (of any language)."""
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse("\n".join(lines))
+    tokens = block_tokens("\n".join(lines))
     skipped = set()
     for token in tokens:
         if token.type in {"fence", "code_block", "front_matter"} and token.map:

@@ -7,6 +7,7 @@ A lesson is a folder ``lessons/<NN>-<slug>/`` holding the same lesson in two lan
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,21 +188,27 @@ def read_front_matter(source: LessonSource) -> FrontMatter:
     if found is None:
         raise LessonError([Problem(source.rel, 1, "no front matter at the top of the file",
                                    f"start the file with a `---` block of title, summary, order, time ({FORMAT_HELP})")])
-    text, first_line = found
+    return _validated_front_matter(source.rel, *found)
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated_front_matter(rel: str, text: str, first_line: int) -> FrontMatter:
+    # Cached by the YAML text (a LessonError is not cached: it is raised anew): a build reads each
+    # lesson's front matter once per page that shows it (headers, the home page, the glossary).
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = first_line + mark.line if mark else first_line
-        raise LessonError([Problem(source.rel, line, f"front matter is not valid YAML ({getattr(error, 'problem', error)})",
+        raise LessonError([Problem(rel, line, f"front matter is not valid YAML ({getattr(error, 'problem', error)})",
                                    "fix the YAML syntax")]) from None
     if not isinstance(data, dict):
-        raise LessonError([Problem(source.rel, first_line, "front matter is not a mapping of `key: value`",
+        raise LessonError([Problem(rel, first_line, "front matter is not a mapping of `key: value`",
                                    FORMAT_HELP)])
     lines = {key.value: first_line + key.start_mark.line for key, _ in node.value}
     data.pop("jupyter", None)  # jupytext's own notebook metadata
-    problems = _field_problems(source.rel, data, lines)
+    problems = _field_problems(rel, data, lines)
     raise_if_any(problems)
     return FrontMatter(
         title=data["title"], summary=data["summary"], order=data["order"], time=data["time"],
@@ -246,7 +253,7 @@ def check_front_matter(lessons: list[Lesson]) -> list[Problem]:
     """Problems across lessons: bad fields, order not matching the folder, unknown prerequisites,
     and fields other than title/summary that differ between languages."""
     problems = []
-    slugs = set().union(*(lesson_slugs(lesson.folder.parent) for lesson in lessons)) if lessons else set()
+    slugs = set().union(*(lesson_slugs(folder) for folder in {lesson.folder.parent for lesson in lessons}))
     for lesson in lessons:
         matters = {}
         for lang, source in lesson.sources.items():

@@ -7,6 +7,7 @@ lessons (and their anchors), to files in the lesson folder, and images.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,12 +19,13 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 from pymdownx.slugs import slugify
 
-from .extract import NOTEBOOK_FORMAT
+from .extract import NOTEBOOK_FORMAT, block_tokens, link_references
 from .lessons import Lesson, LessonSource
 from .problems import Problem
 
 # The same anchors as the site: mkdocs.yml sets toc.slugify to pymdownx's slugify(case=lower).
 SLUGIFY = slugify(case="lower")
+PARSER = MarkdownIt("commonmark").use(front_matter_plugin)  # built once: building one costs a parse's worth
 
 
 def check_links(lesson: Lesson) -> list[Problem]:
@@ -45,11 +47,16 @@ def _links(source: LessonSource) -> list[tuple[int, str]]:
 
 
 def _markdown_links(text: str, line_offset: int) -> list[tuple[int, str]]:
-    found = []
-    for token in MarkdownIt("commonmark").use(front_matter_plugin).parse(text):
-        if token.type != "inline" or not token.map:
+    found, references = [], None
+    for token in block_tokens(text):
+        # Only `[` opens a link or an image, only `<` an autolink (commonmark has no linkify):
+        # the rest of the prose need not be parsed inline, which is most of the parsing time.
+        if token.type != "inline" or not token.map or ("[" not in token.content and "<" not in token.content):
             continue
-        for child in token.children or []:
+        children = []
+        references = link_references(text) if references is None else references
+        PARSER.inline.parse(token.content, PARSER, references, children)
+        for child in children:
             target = child.attrs.get("href") or child.attrs.get("src")
             if child.type in ("link_open", "image") and target:
                 found.append((line_offset + token.map[0] + 1 + _line_within(token.content, child), str(target)))
@@ -106,13 +113,19 @@ def _missing_anchor(source: LessonSource, line: int, page: Path, anchor: str) ->
                    "link to an existing heading; anchors are the heading text in lower case, spaces as `-`")
 
 
-def _anchors(page: Path) -> set[str]:
-    text = page.read_text(encoding="utf-8")
-    if page.suffix == ".py":
+def _anchors(page: Path) -> frozenset[str]:
+    return _anchors_of_text(page.suffix, page.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _anchors_of_text(suffix: str, text: str) -> frozenset[str]:
+    # Cached by the page's text: every lesson that links to a heading of it asks again.
+    if suffix == ".py":
         text = "\n".join(cell.source for cell in jupytext.reads(text, fmt="py:percent").cells
                          if cell.cell_type == "markdown")
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
-    return {SLUGIFY(tokens[i + 1].content, "-") for i, token in enumerate(tokens) if token.type == "heading_open"}
+    tokens = PARSER.parse(text)
+    return frozenset(SLUGIFY(tokens[i + 1].content, "-") for i, token in enumerate(tokens)
+                     if token.type == "heading_open")
 
 
 def check_alt_text(lesson: Lesson, record: dict) -> list[Problem]:

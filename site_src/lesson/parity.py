@@ -74,6 +74,8 @@ def code_lines(block: LessonBlock) -> list[tuple[int, str]]:
 def _comment_starts(code: str, first_line: int) -> dict[int, int]:
     """Column where a comment starts, per file line, found by Python's own tokenizer."""
     starts = {}
+    if "#" not in code:
+        return starts  # no comment to find: the tokenizer is most of the parity check's time
     try:
         for token in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
             if token.type == tokenize.COMMENT:

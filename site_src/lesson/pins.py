@@ -11,6 +11,7 @@ This module imports nothing but the standard library: CI runs it as a plain scri
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import tomllib
@@ -23,7 +24,13 @@ RELEASE = re.compile(r"^\d+(?:\.\d+){1,2}")
 
 
 def _read(pyproject: Path) -> dict:
-    return tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    return _parsed(pyproject.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str) -> dict:
+    # Cached by the text: every lesson's check asks for the pins (callers only read the dict).
+    return tomllib.loads(text)
 
 
 def _name(requirement: str) -> str:

@@ -99,13 +99,19 @@ def _runs_for_its_imports(block: LessonBlock) -> bool:
     return block.options.run and block.options.raises not in IMPORT_ERRORS
 
 
-def _modules_of_block(block: LessonBlock) -> list[ImportedModule]:
+@functools.lru_cache(maxsize=4096)
+def _nodes_of(code: str) -> tuple[ast.AST, ...]:
+    """Every node of the code's syntax tree, parsed once for both readers below; () if it does not
+    parse (a block that does not parse is the run's business: it reports the line)."""
     try:
-        tree = ast.parse(block.code)
+        return tuple(ast.walk(ast.parse(code)))
     except SyntaxError:
-        return []  # a block that does not parse is the run's business; it reports the line
+        return ()
+
+
+def _modules_of_block(block: LessonBlock) -> list[ImportedModule]:
     found = []
-    for node in ast.walk(tree):
+    for node in _nodes_of(block.code):
         line = block.code_line + getattr(node, "lineno", 1) - 1
         if isinstance(node, ast.Import):
             found += [ImportedModule(alias.name.split(".")[0], block.path, line) for alias in node.names]
@@ -135,8 +141,19 @@ def _companion(node: ast.AST) -> str | None:
     """The module a call needs without importing it (COMPANIONS), if any."""
     if not isinstance(node, ast.Call):
         return None
-    keys = [ast.unparse(node.func), *(keyword.arg for keyword in node.keywords if keyword.arg)]
+    keys = [_dotted_name(node.func), *(keyword.arg for keyword in node.keywords if keyword.arg)]
     return next((COMPANIONS[key][0] for key in keys if key in COMPANIONS), None)
+
+
+def _dotted_name(node: ast.AST) -> str | None:
+    """``torch.onnx.export`` of a name or a chain of attributes, else None (what ``ast.unparse``
+    would write for them, without unparsing every call of every lesson)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted_name(node.value)
+        return None if owner is None else f"{owner}.{node.attr}"
+    return None
 
 
 def _local_modules(lesson: Lesson, blocks: list[LessonBlock]) -> set[str]:
@@ -144,11 +161,7 @@ def _local_modules(lesson: Lesson, blocks: list[LessonBlock]) -> set[str]:
     names = {path.stem for path in lesson.folder.glob("*.py")} | {path.name for path in lesson.folder.iterdir()
                                                                     if path.is_dir()}
     for block in blocks:
-        try:
-            tree = ast.parse(block.code)
-        except SyntaxError:
-            continue
-        names |= {node.value.rsplit("/", 1)[-1].removesuffix(".py") for node in ast.walk(tree)
+        names |= {node.value.rsplit("/", 1)[-1].removesuffix(".py") for node in _nodes_of(block.code)
                   if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.endswith(".py")}
     return names
 

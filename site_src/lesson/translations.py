@@ -27,10 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .extract import PYTHON_FENCE_LANGUAGES
+from .extract import PYTHON_FENCE_LANGUAGES, block_tokens
 from .lessons import LANGUAGES, Lesson, LessonSource, front_matter_of, header_end
 from .problems import Problem
 
@@ -89,7 +87,7 @@ def sections_of(source: LessonSource) -> list[Section]:
     return list(_sections_of_text(source.format, source.read_text()))
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=1024)  # more than both files of every lesson: a build asks for each again
 def _sections_of_text(file_format: str, text: str) -> tuple[Section, ...]:
     # Cached by the file's text: the check, the report and the page each ask for them.
     sections = _split(_markdown_lines(file_format, text))
@@ -141,13 +139,9 @@ def _notebook_cells(lines: list[str]) -> list[tuple[str, int, list[tuple[int, st
     return cells
 
 
-# Only the block structure matters (headings, fences): inline parsing would be 60 % of the time.
-_PARSER = MarkdownIt("commonmark").use(front_matter_plugin).disable(["inline", "text_join"])
-
-
 def _split(numbered: list[tuple[int, str]]) -> list[Section]:
     texts = [text for _, text in numbered]
-    tokens = _PARSER.parse("\n".join(texts))
+    tokens = block_tokens("\n".join(texts))  # only the block structure matters: headings, fences
     skip, starts = set(), {}  # line index -> the openers of the sections starting there
     for token in tokens:
         if not token.map or token.level != 0:

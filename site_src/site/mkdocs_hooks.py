@@ -90,10 +90,16 @@ PROJECTS_INTRO = {
           "evaluate it with the right metric, then find out where it goes wrong.",
 }
 
+_BUILD_LESSONS: dict[int, list[Lesson]] = {}  # the current build's config (by id) -> its lessons
+
 # ------------------------------------------------------------------------------ hooks
 
 
 def on_config(config):
+    # Found once per build (each build loads its config anew): every page asks for them, and
+    # finding them on each ask made a build grow with the square of the course.
+    _BUILD_LESSONS.clear()
+    _BUILD_LESSONS[id(config)] = _find_lessons(config)
     config.nav = _expand_lessons_in_nav(config.nav, _lessons(config))
     return config
 
@@ -117,8 +123,11 @@ def on_files(files: Files, config) -> Files:
     if memory is not None:
         memory.saw_site(_site_key(lessons, lang, config))
     environment = json.dumps([platform.python_version(), installed_versions()]) if memory is not None else ""
+    # Read once per build, not once per lesson: the file grows with the course, so reading it for
+    # each lesson made a preview build grow with the square of the course.
+    sync = (load_record(_lessons_dir(config)) or {}) if memory is not None else {}
     for lesson in lessons:
-        for file in _remembered_lesson_files(lesson, lessons, lang, config, memory, environment):
+        for file in _remembered_lesson_files(lesson, lessons, lang, config, memory, environment, sync):
             kept.append(file)
     for font in font_files():
         kept.append(File.generated(config, f"{FONTS_URI}/{font.name}", abs_src_path=str(font)))
@@ -216,9 +225,18 @@ def _root(config) -> Path:
 
 
 def _lessons(config) -> list[Lesson]:
-    lessons_dir = _root(config) / config.extra.get("lessons_dir", "lessons")
+    """This build's lessons (found in on_config)."""
+    found = _BUILD_LESSONS.get(id(config))
+    return found if found is not None else _find_lessons(config)
+
+
+def _lessons_dir(config) -> Path:
+    return _root(config) / config.extra.get("lessons_dir", "lessons")
+
+
+def _find_lessons(config) -> list[Lesson]:
     try:
-        return discover_lessons(lessons_dir)
+        return discover_lessons(_lessons_dir(config))
     except LessonError as error:
         raise PluginError(f"lessons are malformed:\n{error}") from None
 
@@ -432,11 +450,11 @@ def _memory(config) -> BuildMemory | None:
 
 
 def _remembered_lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, config,
-                             memory: BuildMemory | None, environment: str) -> list[File]:
+                             memory: BuildMemory | None, environment: str, sync: dict) -> list[File]:
     """The lesson's files, made again only when one of their inputs changed since the last preview build."""
     if memory is None:
         return _lesson_files(lesson, lessons, lang, config)
-    key = _lesson_inputs(lesson, lessons, lang, config, environment)
+    key = _lesson_inputs(lesson, lessons, lang, config, environment, sync)
     remembered = memory.lessons.get(lesson.slug)
     if remembered is None or remembered[0] != key:
         files = _lesson_files(lesson, lessons, lang, config)
@@ -445,14 +463,14 @@ def _remembered_lesson_files(lesson: Lesson, lessons: list[Lesson], lang: str, c
     return [copy.copy(file) for file in remembered[1]]
 
 
-def _lesson_inputs(lesson: Lesson, lessons: list[Lesson], lang: str, config, environment: str) -> str:
+def _lesson_inputs(lesson: Lesson, lessons: list[Lesson], lang: str, config, environment: str, sync: dict) -> str:
     """A key of everything `_lesson_files` reads: the lesson's folder (texts, data), its CPU and
     GPU records, its translation sync record (the pending notes), the lessons it may link to, the
     site's address, the installed releases."""
     root = _root(config)
     records = [folder_stamp(root / "build" / name / lesson.slug, read=("record.json",))
                for name in ("records", "records-cuda")]
-    records.append(json.dumps((load_record(lesson.folder.parent) or {}).get(lesson.slug)))
+    records.append(json.dumps(sync.get(lesson.slug)))
     return inputs_key(lang, config.site_url or "", str(config.use_directory_urls), environment,
                       folder_stamp(lesson.folder, read=("*",)), *records,
                       " ".join(f"{other.slug}:{other.format}" for other in lessons))

@@ -1,6 +1,7 @@
 """Stage 4, upkeep: what maintainers run. May import any stage.
 
-- ``bench``    timings of the pipeline (``make bench``);
+- ``bench``    timings of the pipeline (``make bench``; ``--scale N``: beside a course N times the size);
+- ``scale``    copies a throw-away course N times over, coherent enough to check and build;
 - ``lighthouse``  how fast lesson pages load on a phone: Lighthouse on the built site served with gzip
   (``make lighthouse``);
 - ``mutate``   mutation testing of the modules whose bugs would publish a wrong page;

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ..lesson.lessons import FOLDER_PATTERN, SOURCE_NAMES, Lesson, discover_lessons, find_lesson
-from ..lesson.problems import LessonError
-from .parent import DEFAULT_LESSON_TIMEOUT, default_store
+from ..lesson.lessons import FOLDER_PATTERN, SOURCE_NAMES
+from .parent import DEFAULT_LESSON_TIMEOUT
 from .pytest_items import WARM_START, LessonFile
 from .warm import WarmStart
 
@@ -36,40 +35,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lesson-summary", type=Path, metavar="FILE", default=None,
                     help="append a Markdown table of the lessons run and reused, with their seconds, to FILE "
                          "(CI: $GITHUB_STEP_SUMMARY)")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` with nothing to run: when every lesson asked for has a fresh record, the run
-    stays in this process (0 workers). pytest-xdist's workers would each import the pipeline
-    and collect every lesson again only to reuse the records, which costs more than the
-    reuse itself (docs/benchmarks.md). Anything else (a stale lesson, tests): xdist decides."""
-    if config.getoption("rerun_lessons"):
-        return None
-    device = config.getoption("device")
-    try:
-        lessons = lessons_asked_for(config.args, config.invocation_params.dir)
-        if lessons and all(default_store(lesson.folder.parent, device).fresh_record(lesson) for lesson in lessons):
-            return 0
-    except (LessonError, OSError):
-        pass  # a malformed lesson: the run itself reports it, with file and line
-    return None
-
-
-def lessons_asked_for(args: list[str], here: Path) -> list[Lesson] | None:
-    """The lessons the command line names (``lessons``, ``lessons/04-…``, a lesson's file), or
-    None if it names anything else too, or nothing (LessonError for a malformed lesson)."""
-    lessons: list[Lesson] = []
-    for arg in args:
-        path = (here / arg.split("::")[0]).resolve()
-        folder = path.parent if path.is_file() else path
-        if folder.name == "lessons" and folder.is_dir():
-            lessons += discover_lessons(folder)
-        elif folder.parent.name == "lessons" and FOLDER_PATTERN.match(folder.name):
-            lessons.append(find_lesson(folder.parent, folder.name))
-        else:
-            return None
-    return lessons or None
 
 
 def pytest_configure(config: pytest.Config) -> None:

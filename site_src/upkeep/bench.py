@@ -33,7 +33,7 @@ from .scale import copy_records, scale_course
 
 COPIED = ("lessons", "docs", "mkdocs.yml", "mkdocs.en.yml", "conftest.py", "pyproject.toml")
 LINKED = ("site_src", "tools")  # read-only for the benchmark: linked, not copied
-JOBS = "auto"  # as `make test` runs them: as many workers as cores, none when every record is fresh
+JOBS = "2"
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def run_benchmark(root: Path, edited_lesson: str | None = None, starts_only: boo
             return start_figures(copy, lessons)
         edited = next((lesson for lesson in lessons if lesson.slug == edited_lesson), lessons[0])
         figures = [
-            Figure("cold test of all lessons (pytest -n auto, no records)", _timed(_pytest("lessons"), copy)),
+            Figure("cold test of all lessons (pytest -n 2, no records)", _timed(_pytest("lessons"), copy)),
             Figure("warm re-run, nothing changed", _timed(_pytest("lessons"), copy)),
             Figure("mkdocs build alone (zh + en)", _timed([sys.executable, "-m", "site_src", "build"], copy)),
         ]
@@ -233,7 +233,7 @@ CHECK, COLD_RUN, BUILD, BUILD_AGAIN, WARM_RERUN, PREVIEW_PROSE, PREVIEW_CODE = (
     "every lesson run from nothing (extrapolated: the records' per-lesson seconds, summed)",
     "python -m site_src build (zh + en), caches empty",
     "python -m site_src build again, caches warm",
-    "warm re-run, nothing changed (pytest lessons -n auto)",
+    "warm re-run, nothing changed (pytest lessons -n 2)",
     "make preview: a prose edit, its language rebuilt",
     "make preview: a code edit, the lesson re-run and both rebuilt",
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from lesson_fixtures import REPO, LessonFolder, line_of
 
@@ -184,28 +182,3 @@ def test_the_lesson_summary_names_a_lesson_whose_cold_run_differs(pytester, cour
     table = summary.read_text(encoding="utf-8")
     assert table.startswith("### Lessons: 1 run, 0 reused, ")
     assert "| 01-demo | run warm, then cold: failed |" in table
-
-
-def started_workers(result) -> bool:
-    return re.search(r"^created: \d+/\d+ workers", result.stdout.str(), re.MULTILINE) is not None
-
-
-def test_with_every_lesson_fresh_n_auto_starts_no_workers_and_with_one_to_run_it_does(pytester, course):
-    course.markdown("01-demo", "```python\nprint('one')\n```\n")
-    changed = course.markdown("02-other", "```python\nprint('two')\n```\n")
-    pytester.runpytest_subprocess("lessons").assert_outcomes(passed=4)
-    fresh = pytester.runpytest_subprocess("lessons", "-n", "auto")
-    fresh.assert_outcomes(passed=4)
-    assert not started_workers(fresh)
-    fresh.stdout.fnmatch_lines(["lessons: 0 run, 2 unchanged (record reused)"])
-    one_lesson = pytester.runpytest_subprocess("lessons/01-demo", "-n", "auto")
-    assert not started_workers(one_lesson)
-    changed.zh.path.write_text(changed.zh.path.read_text(encoding="utf-8").replace("'two'", "'three'"), encoding="utf-8")
-    changed.en.path.write_text(changed.en.path.read_text(encoding="utf-8").replace("'two'", "'three'"), encoding="utf-8")
-    stale = pytester.runpytest_subprocess("lessons", "-n", "auto")
-    stale.assert_outcomes(passed=4)
-    assert started_workers(stale)
-    pytester.makepyfile(test_other="def test_x():\n    pass\n")
-    pytester.runpytest_subprocess("lessons", "-n", "auto").assert_outcomes(passed=4)
-    mixed = pytester.runpytest_subprocess("lessons", "test_other.py", "-n", "auto")
-    assert started_workers(mixed)  # tests besides lessons: xdist decides as always

@@ -215,7 +215,9 @@ class ChildRun:
         repos = [repo_root_of(self.lesson.folder.parent), PACKAGE_ROOT, Path(sys.prefix), Path(sys.base_prefix)]
         environment = child_environment(self.work, self.device)
         self.sandbox.hand_over(self.work)
+        # Its own cgroup, also when a warm start failed over to this one after choosing the server's.
         self.cgroup = self.sandbox.lesson_cgroup(f"lesson-{self.lesson.slug}", self.limits)
+        self.memory_kills_before = 0
         return subprocess.Popen(
             self.sandbox.wrap(command, self.work, repos, self.device, self.limits, cgroup=self.cgroup), cwd=self.work,
             env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

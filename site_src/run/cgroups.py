@@ -10,8 +10,9 @@ the cgroup's counters and says so); over ``tasks``, fork and thread creation fai
 Where it is made: below the cgroup this process is in (or, on cgroup v2, beside it), when
 this process may make cgroups there with the memory and pids controllers: cgroup v2 (one
 folder, ``memory.max``, ``pids.max``), or v1 (a folder in each of the memory and pids
-hierarchies). That takes root or a delegated cgroup (systemd's ``Delegate=yes``). Elsewhere ``find_home`` says why not, the
-start-of-run line repeats it, and the per-process limits alone apply.
+hierarchies). That takes root or a delegated cgroup (systemd's ``Delegate=yes``). Elsewhere
+``find_home`` says why not, the start-of-run line repeats it, and the per-process limits
+alone apply.
 
 A cold lesson gets a new cgroup for its run. A warm server (warm.py) gets one for its whole
 life, since it runs one lesson at a time; before each lesson the parent sets its memory limit
@@ -45,6 +46,11 @@ class CgroupHome:
     memory: Path
     pids: Path
 
+    @property
+    def folders(self) -> list[Path]:
+        """The folders lesson cgroups are made in: one on v2, two on v1."""
+        return list(dict.fromkeys([self.memory, self.pids]))
+
     def describe(self) -> str:
         return f"cgroup v{self.version}"
 
@@ -76,7 +82,7 @@ class LessonCgroup:
 
     @property
     def folders(self) -> list[Path]:
-        return list(dict.fromkeys([self.memory, self.pids]))
+        return [folder / self.name for folder in self.home.folders]
 
     def limit(self, memory_bytes: int, tasks: int) -> None:
         """Cap what the cgroup's tasks hold together: memory (memfd and tmpfs included) and tasks."""
@@ -136,7 +142,7 @@ def remove_leftovers(home: CgroupHome) -> list[str]:
     """Remove the empty lesson cgroups that processes now gone left behind (one whose last task
     took longer than `remove`'s second to be reaped); the names removed."""
     removed = []
-    for parent in dict.fromkeys([home.memory, home.pids]):
+    for parent in home.folders:
         for folder in parent.iterdir():
             match = OURS.fullmatch(folder.name)
             if not match or not folder.is_dir() or _alive(int(match["pid"])):
@@ -153,7 +159,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # another user's process: alive
     return True
 
 
@@ -192,10 +198,10 @@ def find_home(proc_cgroup: str | None = None, mounts: str | None = None) -> tupl
 
 
 def candidate_homes(proc_cgroup: str, mounts: str) -> list[CgroupHome]:
-    """v2 first (the own cgroup, if its memory and pids controllers are on for children), then v1."""
+    """Where lesson cgroups might be made: v2 first (in our own cgroup, then beside it), then v1."""
     own: dict[str, str] = {}  # controller ("" for v2) → this process's cgroup path
     for line in proc_cgroup.splitlines():
-        number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         for controller in controllers.split(",") if controllers else [""]:
             own[controller] = path
     v2_mount, v1_mounts = None, {}

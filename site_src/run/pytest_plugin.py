@@ -120,25 +120,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 def lesson_summary(reports) -> str:
     """The job summary's table: each lesson of this run, whether it ran or its record was reused, and seconds."""
-    rows = []
+    rows = []  # (lesson, kind: "run" | "reused" | "skipped", how it went, seconds)
     for report in sorted(reports, key=lambda report: report.nodeid):
         properties = dict(getattr(report, "user_properties", []))
         lesson = Path(report.nodeid.split("::")[0]).parent.name
         if report.skipped:
-            how = "skipped"
+            kind, how = "skipped", "skipped"
         elif properties.get("lesson-cached"):
-            how = "reused (record unchanged)"
+            kind, how = "reused", "reused (record unchanged)"
         elif properties.get("lesson-cold-checked"):
-            how = "run warm, then cold (records match)" if report.passed else "run warm, then cold: failed"
+            kind, how = "run", "run warm, then cold (records match)" if report.passed else "run warm, then cold: failed"
         else:
-            how = "run" if report.passed else "run: failed"
+            kind, how = "run", "run" if report.passed else "run: failed"
         seconds = float(properties.get("lesson-seconds") or 0.0) + float(properties.get("lesson-cold-seconds") or 0.0)
-        rows.append((lesson, how, seconds))
-    ran = [row for row in rows if row[1].startswith("run")]
-    reused = [row for row in rows if row[1].startswith("reused")]
-    lines = [f"### Lessons: {len(ran)} run, {len(reused)} reused, {sum(row[2] for row in ran):.0f} s", "",
+        rows.append((lesson, kind, how, seconds))
+    ran = [seconds for _, kind, _, seconds in rows if kind == "run"]
+    reused = sum(1 for _, kind, _, _ in rows if kind == "reused")
+    lines = [f"### Lessons: {len(ran)} run, {reused} reused, {sum(ran):.0f} s", "",
              "| lesson | how | seconds |", "|---|---|---:|"]
-    lines += [f"| {lesson} | {how} | {seconds:.1f} |" for lesson, how, seconds in rows]
+    lines += [f"| {lesson} | {how} | {seconds:.1f} |" for lesson, _, how, seconds in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -90,7 +90,7 @@ PROJECTS_INTRO = {
           "evaluate it with the right metric, then find out where it goes wrong.",
 }
 
-_BUILD_LESSONS: dict[int, list[Lesson]] = {}  # the current build's config (by id) -> its lessons
+BUILD_LESSONS = "course_lessons"  # in config.extra, for this build only (beside preview_memory)
 
 # ------------------------------------------------------------------------------ hooks
 
@@ -98,8 +98,7 @@ _BUILD_LESSONS: dict[int, list[Lesson]] = {}  # the current build's config (by i
 def on_config(config):
     # Found once per build (each build loads its config anew): every page asks for them, and
     # finding them on each ask made a build grow with the square of the course.
-    _BUILD_LESSONS.clear()
-    _BUILD_LESSONS[id(config)] = _find_lessons(config)
+    config.extra[BUILD_LESSONS] = _find_lessons(config)
     config.nav = _expand_lessons_in_nav(config.nav, _lessons(config))
     return config
 
@@ -226,7 +225,7 @@ def _root(config) -> Path:
 
 def _lessons(config) -> list[Lesson]:
     """This build's lessons (found in on_config)."""
-    found = _BUILD_LESSONS.get(id(config))
+    found = config.extra.get(BUILD_LESSONS)
     return found if found is not None else _find_lessons(config)
 
 

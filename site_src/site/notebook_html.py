@@ -20,6 +20,11 @@ from ..lesson.extract import LessonBlock
 # What mkdocs-jupyter adds that the site does its own way (or not at all).
 DROPPED = ("style", "script", ".zeroclipboard-container", ".clipboard-copy-txt", ".jp-InputPrompt",
            ".jp-OutputPrompt", ".jp-Collapser", ".celltoolbar")
+# JupyterLab's layout wrappers, laid out by its stylesheet, which the site does not load: here
+# they do nothing but add elements (seven per code cell) that a phone restyles at every style
+# pass of the page (docs/benchmarks.md, Lighthouse). Their content stays; the wrapper goes.
+UNWRAPPED = (".jp-Cell-inputWrapper", ".jp-InputArea", ".jp-CodeMirrorEditor", ".CodeMirror",
+             ".jp-Cell-outputWrapper", ".jp-OutputArea", ".jp-OutputArea-child")
 CELL_ID = re.compile(r"^cell-id=lesson-block-(\d+)$")
 # $$…$$ first, then $…$ (not empty, not starting or ending with a space: MathJax's own rule)
 DOLLAR_MATH = re.compile(r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]*?[^\s\\$])?)\$(?!\d)", re.S)
@@ -31,6 +36,8 @@ def tidy_notebook_html(content: str, blocks: list[LessonBlock], labels: dict) ->
     for selector in DROPPED:
         for element in soup.select(selector):
             element.decompose()
+    for element in soup.select(", ".join(UNWRAPPED)):
+        element.unwrap()
     by_index = {block.index: block for block in blocks}
     for cell in soup.find_all("div", id=CELL_ID):
         block = by_index.get(int(CELL_ID.match(cell["id"])[1]))

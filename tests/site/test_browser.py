@@ -367,6 +367,41 @@ def test_the_404_page_works_in_both_languages(reader, site_url):
         assert reader.url == site_url + "en/"
 
 
+def _shown_palette(page) -> dict:
+    """What the reader sees of the colour scheme: the body's scheme, the color-scheme meta, the visible toggle."""
+    return page.evaluate("""() => ({
+        scheme: document.body.dataset.mdColorScheme,
+        meta: [...document.querySelectorAll('meta[name="color-scheme"]')].map(m => m.content),
+        toggle: [...document.querySelectorAll('[data-course-palette] label')].filter(l => !l.hidden).map(l => l.htmlFor),
+    })""")
+
+
+def test_the_light_dark_toggle_switches_and_the_next_page_keeps_the_choice(reader, site_url):
+    open_page(reader, site_url, f"lessons/{MARKDOWN_LESSON}/")
+    assert _shown_palette(reader) == {"scheme": "default", "meta": ["light"], "toggle": ["__palette_1"]}
+
+    reader.click('[data-course-palette] label:not([hidden])')
+    assert _shown_palette(reader) == {"scheme": "slate", "meta": ["dark"], "toggle": ["__palette_0"]}
+    reader.wait_for_function("document.querySelector('meta[name=\"theme-color\"]')?.content.startsWith('#')")
+
+    # The choice is saved: another page, and the other language's toggle, open dark.
+    open_page(reader, site_url, "")
+    assert _shown_palette(reader) == {"scheme": "slate", "meta": ["dark"], "toggle": ["__palette_0"]}
+
+    # By keyboard: Enter on the focused toggle goes back to light.
+    reader.focus("#__palette_1")
+    reader.keyboard.press("Enter")
+    assert _shown_palette(reader) == {"scheme": "default", "meta": ["light"], "toggle": ["__palette_1"]}
+
+
+def test_without_a_saved_choice_the_page_follows_the_system_setting_live(reader, site_url):
+    open_page(reader, site_url, f"en/lessons/{MARKDOWN_LESSON}/")
+    assert _shown_palette(reader)["scheme"] == "default"
+    reader.emulate_media(color_scheme="dark")
+    reader.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    assert _shown_palette(reader) == {"scheme": "slate", "meta": ["dark"], "toggle": ["__palette_0"]}
+
+
 def test_dark_mode_keeps_figures_readable_and_screenshots_are_saved(browser, site_url):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = f"lessons/{MARKDOWN_LESSON}/"

@@ -389,7 +389,11 @@ NBCONVERT_HTML = """<style>.jp-Cell{color:red}</style><script>var x;</script>
 <div class="highlight-ipynb hl-python"><pre><span></span><span class="n">value</span> <span class="o">=</span> 3</pre></div>
 <div class="clipboard-copy-txt" id="cell-1">value = 3</div></div>
 <div class="jp-Cell jp-CodeCell" id="cell-id=lesson-block-1">
-<div class="highlight-ipynb hl-python"><pre><span></span>assert value == 3</pre></div></div>"""
+<div class="jp-Cell-inputWrapper" tabindex="0"><div class="jp-InputArea jp-Cell-inputArea">
+<div class="jp-CodeMirrorEditor jp-Editor"><div class="CodeMirror cm-s-jupyter">
+<div class="highlight-ipynb hl-python"><pre><span></span>assert value == 3</pre></div></div></div></div></div>
+<div class="jp-Cell-outputWrapper"><div class="jp-OutputArea jp-Cell-outputArea"><div class="jp-OutputArea-child">
+<div class="jp-RenderedHTMLCommon jp-OutputArea-output"><p>shown</p></div></div></div></div></div>"""
 
 
 def test_tidy_notebook_html_makes_material_code_blocks_and_math(notebook_lesson):
@@ -404,6 +408,10 @@ def test_tidy_notebook_html_makes_material_code_blocks_and_math(notebook_lesson)
     assert '<span class="arithmatex">\\[y = \\frac{1}{2}\\]</span>' in html
     assert "cost $5 and" in html and "<code>$HOME</code>" in html
     assert '<a class="headerlink" href="#t">' in html
+    # JupyterLab's layout wrappers go, what they held stays.
+    for wrapper in ("inputWrapper", "jp-InputArea", "CodeMirror", "outputWrapper", "jp-OutputArea ", "OutputArea-child"):
+        assert wrapper not in html
+    assert '<div class="jp-RenderedHTMLCommon jp-OutputArea-output"><p>shown</p></div>' in html
 
 
 # -------------------------------------------------------------------------- math

@@ -20,6 +20,7 @@ compares records of the same source key made with other versions.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -93,7 +94,12 @@ def public_version(version: str) -> str:
     return version.split("+", 1)[0]
 
 
+@functools.lru_cache(maxsize=64)
 def _version(package: str) -> str:
+    # Cached for the process: every lesson's key asks for the same pins, and reading a
+    # distribution's metadata costs a millisecond (a second over a course three times today's).
+    # Installing a package while a pytest run or `make preview` is going is not noticed until
+    # the next one starts, as with the modules that process has imported.
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:

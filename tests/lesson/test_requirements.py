@@ -5,7 +5,7 @@ from __future__ import annotations
 from lesson_fixtures import line_of
 
 from site_src.lesson.checks import static_problems
-from site_src.lesson.requirements import imported_modules, lesson_needs
+from site_src.lesson.requirements import _installed_distributions, imported_modules, lesson_needs
 
 PYPROJECT = """\
 [project]
@@ -110,3 +110,11 @@ def test_the_static_check_rejects_an_undeclared_import(lessons):
 def test_a_lesson_of_the_standard_library_alone_has_no_install_line(lessons):
     lesson = _course(lessons).markdown("01-demo", "```python\nimport math\nprint(math.pi)\n```\n")
     assert lesson_needs(lesson, distributions=DISTRIBUTIONS).install_line == ""
+
+
+def test_installed_distributions_are_what_packages_distributions_finds():
+    from importlib.metadata import packages_distributions
+
+    expected = {module: sorted(set(names)) for module, names in packages_distributions().items()}
+    assert {module: sorted(set(names)) for module, names in _installed_distributions().items()} == expected
+    assert "torch" in expected and "skimage" in expected  # the environment has what the comparison needs

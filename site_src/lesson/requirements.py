@@ -21,8 +21,8 @@ import csv
 import functools
 import re
 import sys
-from dataclasses import dataclass
 from collections import defaultdict
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 

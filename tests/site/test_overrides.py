@@ -20,6 +20,11 @@ CHANGES = {
         '<div class="md-search" data-md-component="search" role="dialog">',
         '<div class="md-search" data-md-component="search" role="dialog" aria-label="{{ lang.t(\'search.placeholder\') }}">',
     ),
+    # Run by docs/javascripts/palette.js, not by Material's palette component (the partial says why).
+    "partials/palette.html": (
+        '<form class="md-header__option" data-md-component="palette">',
+        '<form class="md-header__option" data-course-palette>',
+    ),
 }
 
 

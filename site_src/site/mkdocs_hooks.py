@@ -47,7 +47,7 @@ from .downloads import colab_url, download_notebook, download_script, notebook_p
 from .feedback import PageReport, build_commit
 from .incremental import BuildMemory, folder_stamp, inputs_key, merge_search_index
 from .mathjax import FONTS_URI, MathError, font_files, has_math, typeset
-from .notebook_html import tidy_notebook_html
+from .notebook_html import tidy_notebook_html, toc_ids
 from .offline import download_links
 from .print_view import PRINT_PAGE, LessonContent, book_html, print_page_source
 from .render import (
@@ -197,6 +197,10 @@ def on_page_content(html: str, page, config, files) -> str:
         blocks = extract_blocks(lesson.sources[lang])
         if lesson.format == "notebook":
             html = tidy_notebook_html(html, blocks, LABELS[lang])
+            problem = toc_ids(html, page.toc, config.plugins["mkdocs-jupyter"].config["toc_depth"])
+            if problem:
+                raise PluginError(f"{lesson.sources[lang].rel}: {problem}: mkdocs-jupyter read the headings "
+                                  "differently from the page it rendered; report it with the lesson file")
         recorded = _recorded(lesson, _root(config), bool(config.extra.get("preview")))
         header = lesson_header(lesson, lessons, lang, _colab(lesson, lang, config), verified_on(recorded, lang),
                                lesson_needs(lesson).install_line, _report_link(lesson, lang, page, recorded, config))

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, NavigableString
+from markdown.extensions.toc import unique
 
 from ..lesson.extract import LessonBlock
+from ..lesson.links import SLUGIFY
 
 # What mkdocs-jupyter adds that the site does its own way (or not at all).
 DROPPED = ("style", "script", ".zeroclipboard-container", ".clipboard-copy-txt", ".jp-InputPrompt",
@@ -25,6 +27,8 @@ DROPPED = ("style", "script", ".zeroclipboard-container", ".clipboard-copy-txt",
 # pass of the page (docs/benchmarks.md, Lighthouse). Their content stays; the wrapper goes.
 UNWRAPPED = (".jp-Cell-inputWrapper", ".jp-InputArea", ".jp-CodeMirrorEditor", ".CodeMirror",
              ".jp-Cell-outputWrapper", ".jp-OutputArea", ".jp-OutputArea-child")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+HEADING_ID = re.compile(r'<h([1-6])\b[^>]*?\sid="([^"]*)"')
 CELL_ID = re.compile(r"^cell-id=lesson-block-(\d+)$")
 # $$…$$ first, then $…$ (not empty, not starting or ending with a space: MathJax's own rule)
 DOLLAR_MATH = re.compile(r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]*?[^\s\\$])?)\$(?!\d)", re.S)
@@ -49,9 +53,43 @@ def tidy_notebook_html(content: str, blocks: list[LessonBlock], labels: dict) ->
         del cell["id"]
     for anchor in soup.select("a.anchor-link"):
         anchor["class"] = "headerlink"
+    _name_headings(soup)
     for markdown in soup.select(".jp-RenderedMarkdown"):
         _mark_math(soup, markdown)
     return str(soup)
+
+
+def _name_headings(soup: BeautifulSoup) -> None:
+    """Give each heading the id that a Markdown page gives it: the site's slugify (mkdocs.yml's
+    toc.slugify, which the links check uses too), made unique as Python-Markdown does.
+    mkdocs-jupyter's own slugify keeps only ASCII, so a Chinese heading got ``id=""``: its table
+    of contents entry, its ¶ link and every link to it went nowhere (``toc_ids`` fixes the toc)."""
+    used: set[str] = set()
+    for heading in soup.find_all(HEADINGS):
+        link = heading.find("a", class_="headerlink")
+        text = "".join(piece for piece in heading.strings if piece.parent is not link)
+        heading["id"] = unique(SLUGIFY(text.strip(), "-"), used)
+        if link is not None:
+            link["href"] = f"#{heading['id']}"
+
+
+def toc_ids(html: str, toc, depth: int) -> str | None:
+    """Point the page's table of contents (mkdocs-jupyter's, built from the notebook's Markdown
+    with other ids) at the headings' ids, in page order; a problem if the two disagree."""
+    headings = [(int(level), heading_id) for level, heading_id in HEADING_ID.findall(html) if int(level) <= depth]
+    links = list(_walk(toc))
+    if len(links) != len(headings):
+        return (f"the table of contents has {len(links)} entries for {len(headings)} headings of levels "
+                f"1–{depth} on the page")
+    for link, (_, heading_id) in zip(links, headings):
+        link.id = heading_id
+    return None
+
+
+def _walk(links):
+    for link in links:
+        yield link
+        yield from _walk(link.children)
 
 
 def _material_code(soup: BeautifulSoup, cell, block: LessonBlock, labels: dict) -> None:

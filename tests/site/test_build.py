@@ -70,6 +70,9 @@ NOTEBOOK_ZH = """
 import matplotlib.pyplot as plt
 print("notebook output 7")
 
+# %% [markdown]
+# ## 画图
+
 # %%
 #| alt: 一条曲线
 plt.plot([1, 4, 9])
@@ -96,7 +99,7 @@ with open("outputs/tune.mid", "wb") as file:
 def _english(text: str) -> str:
     return (text.replace("张量演示", "Tensor demo").replace("自动求导演示", "Autograd demo")
             .replace("一条直线", "a straight line").replace("一条曲线", "a curve")
-            .replace("练习：", "Exercise:")
+            .replace("练习：", "Exercise:").replace("## 画图", "## Plotting")
             .replace("见[自动求导](../02-notebook/index.py)", "See [autograd](../02-notebook/index.en.py)")
             .replace("回到[张量](../01-markdown/index.md)", "Back to [tensors](../01-markdown/index.en.md)"))
 
@@ -208,6 +211,17 @@ def test_notebook_lesson_pages_are_rendered_cells_with_outputs(built_site, prefi
     assert re.search(r'<div class="highlight" style="--lines: \d+" data-lesson-block="0"><pre><span></span>'
                      r'<code tabindex="0">', html)
     assert '<span class="n">' not in html  # names are the code's own colour: no span (site/code_spans.py)
+
+
+@pytest.mark.parametrize(("prefix", "headings"), [("", ["自动求导演示", "画图"]),
+                                                 ("en/", ["autograd-demo", "plotting"])])
+def test_a_notebook_pages_table_of_contents_leads_to_its_headings(built_site, prefix, headings):
+    html = (built_site / prefix / "lessons/02-notebook/index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    ids = [heading["id"] for heading in soup.select("article h1, article h2")]
+    assert ids == headings  # the site's slugify, as on Markdown pages: Chinese kept, never id=""
+    toc = [link["href"] for link in soup.select(".md-sidebar--secondary a.md-nav__link")]
+    assert toc and all(href.lstrip("#") in ids for href in toc)
 
 
 def test_the_search_dialog_is_named_in_each_language(built_site):

@@ -414,6 +414,32 @@ def test_tidy_notebook_html_makes_material_code_blocks_and_math(notebook_lesson)
     assert '<div class="jp-RenderedHTMLCommon jp-OutputArea-output"><p>shown</p></div>' in html
 
 
+def test_notebook_headings_get_the_ids_of_markdown_pages_and_the_toc_points_at_them():
+    from mkdocs.structure.toc import get_toc
+
+    from site_src.site.notebook_html import toc_ids
+
+    heading = '<h{level} id="">{text}<a class="anchor-link" href="#">¶</a></h{level}>'
+    content = "".join(heading.format(level=level, text=text) for level, text in
+                      ((1, "张量"), (2, "形状 (shape)"), (2, "形状 (shape)"), (4, "更深一层")))
+    html = tidy_notebook_html(f'<div class="jp-Cell"><div class="jp-RenderedMarkdown">{content}</div></div>', [],
+                              LABELS["zh"])
+    # As on a Markdown page (pymdownx's slugify, made unique): never id="" as mkdocs-jupyter gave.
+    for heading_id in ("张量", "形状-shape", "形状-shape_1", "更深一层"):
+        assert f'id="{heading_id}"' in html and f'href="#{heading_id}"' in html
+
+    # mkdocs-jupyter's toc (Python-Markdown's ASCII ids, levels 1–3) follows the page's ids.
+    tokens = [{"level": 1, "id": "_1", "name": "张量", "children": [
+        {"level": 2, "id": "shape", "name": "形状 (shape)", "children": []},
+        {"level": 2, "id": "shape_1", "name": "形状 (shape)", "children": []}]}]
+    toc = get_toc(tokens)
+    assert toc_ids(html, toc, depth=3) is None
+    assert [toc.items[0].url, *(child.url for child in toc.items[0].children)] == \
+        ["#张量", "#形状-shape", "#形状-shape_1"]
+    # A toc that does not match the page is a problem, not a silent guess.
+    assert "2 entries for 3 headings" in toc_ids(html, get_toc(tokens[:1][0]["children"]), depth=3)
+
+
 # -------------------------------------------------------------------------- math
 
 

@@ -253,7 +253,7 @@ def record_differences(first: dict, first_store: RecordStore, second: dict, seco
     when the two runs did the same."""
     differences = []
     if first.get("failure") != second.get("failure"):
-        differences.append(f"the failure: {first.get('failure')!r:.300} / {second.get('failure')!r:.300}")
+        differences.append(f"the failure: {_clipped(first.get('failure'))} / {_clipped(second.get('failure'))}")
     first_blocks, second_blocks = first.get("blocks", []), second.get("blocks", [])
     if len(first_blocks) != len(second_blocks):
         differences.append(f"the number of blocks recorded: {len(first_blocks)} / {len(second_blocks)}")
@@ -262,7 +262,7 @@ def record_differences(first: dict, first_store: RecordStore, second: dict, seco
         one, other = _without_measurements(one), _without_measurements(other)
         for name in sorted(set(one) | set(other)):
             if one.get(name) != other.get(name):
-                differences.append(f"{where}, {name}: {one.get(name)!r:.300} / {other.get(name)!r:.300}")
+                differences.append(f"{where}, {name}: {_clipped(one.get(name))} / {_clipped(other.get(name))}")
         for name in one.get("figures", []):
             if _bytes(first_store.folder(first["slug"]) / name) != _bytes(second_store.folder(second["slug"]) / name):
                 differences.append(f"{where}, figure {name}: the images differ")
@@ -271,6 +271,13 @@ def record_differences(first: dict, first_store: RecordStore, second: dict, seco
                     != _bytes(second_store.outputs_folder(second["slug"]) / name)):
                 differences.append(f"{where}, file outputs/{name}: the contents differ")
     return differences
+
+
+def _clipped(value, head: int = 300, tail: int = 1500) -> str:
+    """The value's repr, its start and its end where it is long: a run that went wrong late
+    (a subprocess's error printed after its output) shows what went wrong, at the end."""
+    text = repr(value)
+    return text if len(text) <= head + tail else f"{text[:head]} … {text[-tail:]}"
 
 
 def _bytes(path: Path) -> bytes | None:

@@ -467,6 +467,16 @@ def test_two_runs_of_a_block_differ_in_any_output_but_their_durations(tmp_path):
     assert differences(block("", status="failed"), block("")) != []
 
 
+def test_a_long_output_that_differs_at_its_end_is_shown_with_its_end(tmp_path):
+    store = RecordStore(tmp_path)
+    printed = "".join(f"epoch {n}: mean loss 0.{n}\n" for n in range(200))
+    cold = printed + "torch.distributed.elastic: worker 1 failed (exitcode: 1)\n"
+    [difference] = record_differences({"slug": "x", "blocks": [block(printed)]}, store,
+                                      {"slug": "x", "blocks": [block(cold)]}, store)
+    assert difference.startswith("block 1 (line 3), stdout: 'epoch 0: mean loss 0.0") and " … " in difference
+    assert "worker 1 failed (exitcode: 1)" in difference and len(difference) < 4000
+
+
 def test_two_runs_differ_in_their_figures_files_and_failure(tmp_path):
     first, second = RecordStore(tmp_path / "first"), RecordStore(tmp_path / "second")
     for store, pixels in ((first, b"a"), (second, b"b")):

@@ -36,20 +36,14 @@ def bubblewrap():
 @pytest.fixture(scope="module")
 def site_url() -> str:
     """The built site served like GitHub Pages on 127.0.0.1, for the browser tests."""
-    import threading
-
     from browser_support import PREFIX, SITE
 
-    from site_src.site.build import pages_server
+    from site_src.site.build import served_site
 
     if not (SITE / "index.html").exists() or not (SITE / "en" / "index.html").exists():
         pytest.fail(f"no built site in {SITE}: run `python -m site_src build` first (`make test` does)")
-    server = pages_server(SITE, 0, PREFIX)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
+    with served_site(SITE, PREFIX) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -120,10 +121,25 @@ def serve_site(site_dir: Path, port: int, prefix: str) -> None:
             pass
 
 
-def pages_server(site_dir: Path, port: int, prefix: str) -> http.server.ThreadingHTTPServer:
-    """An HTTP server on 127.0.0.1 (port 0: any free one) that behaves like GitHub Pages."""
-    handler = functools.partial(PagesHandler, directory=str(site_dir), prefix=prefix)
+def pages_server(site_dir: Path, port: int, prefix: str,
+                 handler: type[PagesHandler] | None = None) -> http.server.ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 (port 0: any free one) that behaves like GitHub Pages
+    (``handler``: a PagesHandler that does more, as compress)."""
+    handler = functools.partial(handler or PagesHandler, directory=str(site_dir), prefix=prefix)
     return QuietServer(("127.0.0.1", port), handler)
+
+
+@contextlib.contextmanager
+def served_site(site_dir: Path, prefix: str, handler: type[PagesHandler] | None = None) -> Iterator[str]:
+    """``site_dir`` served like GitHub Pages on a free port of 127.0.0.1, from a thread, while
+    the block runs (the PDF, Lighthouse, the browser tests); yields the site's base URL."""
+    server = pages_server(site_dir, 0, prefix, handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class PagesHandler(http.server.SimpleHTTPRequestHandler):

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import LANGUAGES, pages_server
+from .build import LANGUAGES, served_site
 from .offline import DOWNLOADS, pdf_name
 
 # $CHROMIUM, as the Makefile and the browser tests read it; the flags keep it from calling home,
@@ -63,20 +62,13 @@ def print_course(site: Path, prefix: str) -> list[Printed]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise PdfError("Playwright is not installed: `pip install -e '.[dev]'` (`make setup` does this)") from None
-    server = pages_server(site, 0, prefix)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
-            try:
-                base = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-                return [print_page(browser, base + PRINT_PATHS[lang], site / DOWNLOADS / pdf_name(lang), lang)
-                        for lang in LANGUAGES]
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served_site(site, prefix) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
+        try:
+            return [print_page(browser, base + PRINT_PATHS[lang], site / DOWNLOADS / pdf_name(lang), lang)
+                    for lang in LANGUAGES]
+        finally:
+            browser.close()
 
 
 def print_page(browser, url: str, target: Path, lang: str) -> Printed:

@@ -22,13 +22,12 @@ import json
 import os
 import statistics
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..site.build import PagesHandler, QuietServer, site_prefix
+from ..site.build import PagesHandler, served_site, site_prefix
 
 LIGHTHOUSE_CLI = Path("tools") / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
 REPORTS = Path("build") / "lighthouse"
@@ -187,16 +186,9 @@ def _compressed(path: Path, mtime_ns: int) -> bytes:  # mtime_ns: a rebuilt file
 
 @contextmanager
 def gzip_server(site_dir: Path, prefix: str) -> Iterator[str]:
-    """Serve ``site_dir`` under ``prefix`` on a free port of 127.0.0.1; yields the site's base URL."""
-    handler = functools.partial(GzipPagesHandler, directory=str(site_dir), prefix=prefix)
-    server = QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Serve ``site_dir`` under ``prefix`` on a free port of 127.0.0.1, compressed; yields the site's base URL."""
+    with served_site(site_dir, prefix, GzipPagesHandler) as base_url:
+        yield base_url
 
 
 # ------------------------------------------------------------------ running Lighthouse

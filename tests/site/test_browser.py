@@ -464,14 +464,13 @@ def pending_site(tmp_path_factory):
     """A tiny course built for real, whose zh section `## 形状` changed and whose en is pending since
     2026-12-01; served like GitHub Pages."""
     import datetime
-    import threading
 
     from browser_support import PREFIX
     from lesson_fixtures import LessonFolder, write_site_config
 
     from site_src.lesson.translations import mark_pending, mark_synced, write_record
     from site_src.run.parent import run_lesson
-    from site_src.site.build import build_site, pages_server
+    from site_src.site.build import build_site, served_site
 
     root = tmp_path_factory.mktemp("pending")
     write_site_config(root)
@@ -485,11 +484,8 @@ def pending_site(tmp_path_factory):
     write_record(lesson.folder.parent, record)
     assert run_lesson(lesson, RecordStore(root / "build" / "records")).failure is None
     build_site(root)
-    server = pages_server(root / "site", 0, PREFIX)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
+    with served_site(root / "site", PREFIX) as url:
+        yield url
 
 
 def test_a_pending_section_shows_a_note_on_the_lagging_page_that_leads_to_the_other_language(reader, pending_site):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from browser_support import PREFIX, Watch, new_page, open_page
@@ -14,7 +13,7 @@ from lesson_fixtures import REPO, LessonFolder, write_site_config
 
 from site_src.run.parent import run_lesson
 from site_src.run.records import RecordStore
-from site_src.site.build import build_site, pages_server
+from site_src.site.build import build_site, served_site
 from site_src.site.pdf import pdf_pages
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
@@ -54,11 +53,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def site_url(site):
-    server = pages_server(site, 0, PREFIX)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
+    with served_site(site, PREFIX) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", ["print/", "en/print/"])
